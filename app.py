@@ -1,0 +1,23 @@
+"""Entry point: page config, navigation over `pages/`, and the sidebar with the active dataset."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("YDATA_PROFILING_NO_ANALYTICS", "True")  # no telemetry from ydata-profiling
+
+import streamlit as st
+
+from ui.sidebar import draw_sidebar
+from ui.state import get_workspace
+
+st.set_page_config(page_title="ML Workbench", page_icon="🧪", layout="wide")
+
+# Pages for later steps join these sections only once they work end to end.
+SECTIONS = {
+    "Data": [st.Page("pages/data.py", title="Data", icon="📄", default=True)],
+}
+
+page = st.navigation(SECTIONS)
+draw_sidebar(get_workspace())
+page.run()

@@ -1,0 +1,1 @@
+"""Subcommands of `python -m mlcore`; every module here defines `register(subparsers)`."""

@@ -1,0 +1,1 @@
+"""Streamlit-side helpers shared by pages: session workspace, sidebar, messages. No ML logic here."""

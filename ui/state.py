@@ -1,0 +1,25 @@
+"""Access to the session's single `Workspace`."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mlcore.workspace import Workspace
+
+KEY = "workspace"
+
+
+def get_workspace() -> Workspace:
+    """The session's workspace, created on first use; it survives page switches."""
+    if KEY not in st.session_state:
+        st.session_state[KEY] = Workspace()
+    return st.session_state[KEY]
+
+
+def widget_key(workspace: Workspace, name: str) -> str:
+    """A key that changes whenever the workspace changes, so widgets redraw from its values.
+
+    After a rejected edit (a one-class target, say) the widget shows the workspace's value again
+    instead of the value the workspace refused.
+    """
+    return f"{name}@{workspace.revision}"
