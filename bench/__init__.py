@@ -1,0 +1,1 @@
+"""Benchmarks: each `bench_<name>.py` measures against a reference in the same run."""
