@@ -12,5 +12,5 @@ BAD = ROOT / "tests" / "data" / "bad"
 
 @pytest.fixture
 def bad_dir() -> Path:
-    """Awkward and broken input files (a copy of shared/data/bad, with the expected outcomes in its README)."""
+    """Awkward and broken input files: a copy of shared/data/bad; its README gives the outcomes."""
     return BAD

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_helpers import wait_for_app
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -33,9 +34,9 @@ def app_url() -> Iterator[str]:
     """Start the app once per test session and return its URL."""
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    log = (
-        open(ROOT / ".pytest_cache" / "streamlit-e2e.log", "w") if (ROOT / ".pytest_cache").exists() else None
-    )
+    log_path = ROOT / "test-artifacts" / "streamlit-e2e.log"
+    log_path.parent.mkdir(exist_ok=True)
+    log = log_path.open("w")  # noqa: SIM115 - open for the whole session, closed below
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -52,7 +53,7 @@ def app_url() -> Iterator[str]:
         ],
         cwd=ROOT,
         env=env,
-        stdout=log or subprocess.DEVNULL,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -74,8 +75,7 @@ def app_url() -> Iterator[str]:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-    if log:
-        log.close()
+    log.close()
 
 
 @pytest.fixture(scope="session")
@@ -120,18 +120,3 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
-
-
-def wait_for_app(tab, timeout: float = 60_000) -> None:
-    """Wait until the app is connected and its script is not running (as Streamlit's own e2e tests do).
-
-    Assertions after this use Playwright's `expect`, which retries, so no fixed sleeps are needed.
-    """
-    tab.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=timeout)
-    tab.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
-
-
-def go_to(tab, title: str) -> None:
-    """Click a page in the sidebar navigation and wait for it to finish running."""
-    tab.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    wait_for_app(tab)

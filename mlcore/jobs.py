@@ -1,0 +1,162 @@
+"""Background jobs in worker processes: the page script never blocks on slow work.
+
+A `Job` runs a function in a separate process (so it can be stopped at once, and a time budget can
+be enforced by terminating it), passes progress events back through a queue, and is polled by the
+page (e.g. from an `st.fragment(run_every=...)`). The function must be importable (module level)
+and takes a `report` callable as its first argument.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+# "spawn" gives the worker a clean interpreter: forking Streamlit's multi-threaded server is unsafe.
+_CONTEXT = mp.get_context("spawn")
+
+Report = Callable[[dict[str, Any]], None]
+
+
+class JobState(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    TIMED_OUT = "timed out"
+
+
+@dataclass
+class JobSnapshot:
+    """What the page draws: state, latest progress, the events so far, and the result or error."""
+
+    state: JobState
+    progress: float
+    message: str
+    elapsed: float
+    events: list[dict[str, Any]] = field(default_factory=list)
+    result: Any = None
+    error: str | None = None
+
+
+def _worker(out: mp.Queue, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    def report(event: dict[str, Any]) -> None:
+        out.put(("event", event))
+
+    try:
+        result = fn(report, *args, **kwargs)
+    except BaseException as exc:  # the parent must learn of any failure, whatever its type
+        message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        hint = getattr(exc, "hint", "")
+        out.put(("error", {"message": message, "hint": hint, "traceback": traceback.format_exc()}))
+        return
+    out.put(("result", result))
+
+
+class Job:
+    """One function running in its own process, with progress, stop and an optional time budget."""
+
+    def __init__(
+        self, fn: Callable[..., Any], *args: Any, time_budget: float | None = None, **kwargs: Any
+    ) -> None:
+        self._queue: mp.Queue = _CONTEXT.Queue()
+        self._process = _CONTEXT.Process(target=_worker, args=(self._queue, fn, args, kwargs), daemon=True)
+        self.time_budget = time_budget
+        self.started = time.monotonic()
+        self._finished: float | None = None
+        self.state = JobState.RUNNING
+        self.progress = 0.0
+        self.message = "starting"
+        self.events: list[dict[str, Any]] = []
+        self.result: Any = None
+        self.error: dict[str, str] | None = None
+        self._process.start()
+
+    @property
+    def elapsed(self) -> float:
+        return (self._finished or time.monotonic()) - self.started
+
+    @property
+    def running(self) -> bool:
+        return self.state is JobState.RUNNING
+
+    def poll(self) -> JobSnapshot:
+        """Collect what the worker sent, enforce the time budget, and describe the job now."""
+        if self.running:
+            self._drain()
+        if self.running and self.time_budget is not None and self.elapsed > self.time_budget:
+            self._end(JobState.TIMED_OUT)
+            self.message = f"stopped after its time budget of {self.time_budget:g} s"
+        if self.running and not self._process.is_alive():
+            self._drain()
+            if self.running:  # the process died without a word (killed, out of memory)
+                self.error = {
+                    "message": "The worker process stopped unexpectedly.",
+                    "hint": "",
+                    "traceback": "",
+                }
+                self._end(JobState.FAILED)
+        return JobSnapshot(
+            self.state,
+            self.progress,
+            self.message,
+            self.elapsed,
+            list(self.events),
+            self.result,
+            self.error["message"] if self.error else None,
+        )
+
+    def wait(self, timeout: float | None = None, interval: float = 0.05) -> JobSnapshot:
+        """Poll until the job ends (used by the CLI and tests; pages poll instead)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        snapshot = self.poll()
+        while snapshot.state is JobState.RUNNING and (deadline is None or time.monotonic() < deadline):
+            time.sleep(interval)
+            snapshot = self.poll()
+        return snapshot
+
+    def stop(self) -> None:
+        """Stop the worker now; whatever it reported before stays available."""
+        if self.running:
+            self._drain()
+        if self.running:
+            self._end(JobState.STOPPED)
+            self.message = "stopped"
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                kind, payload = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            except (EOFError, OSError):
+                return
+            if kind == "event":
+                self.events.append(payload)
+                self.progress = float(payload.get("progress", self.progress))
+                self.message = str(payload.get("message", self.message))
+            elif kind == "result":
+                self.result = payload
+                self.progress, self.message = 1.0, "done"
+                self._end(JobState.DONE)
+                return
+            else:
+                self.error = payload
+                self.message = payload["message"]
+                self._end(JobState.FAILED)
+                return
+
+    def _end(self, state: JobState) -> None:
+        self.state = state
+        self._finished = time.monotonic()
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(timeout=5)
+            if self._process.is_alive():
+                self._process.kill()
+        self._process.join(timeout=1)

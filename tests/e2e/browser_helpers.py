@@ -1,0 +1,18 @@
+"""Helpers for browser tests: wait for the app, move between pages."""
+
+from __future__ import annotations
+
+
+def wait_for_app(tab, timeout: float = 60_000) -> None:
+    """Wait until the app is connected and its script is not running (as Streamlit's own e2e tests do).
+
+    Assertions after this use Playwright's `expect`, which retries, so no fixed sleeps are needed.
+    """
+    tab.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=timeout)
+    tab.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+
+
+def go_to(tab, title: str) -> None:
+    """Click a page in the sidebar navigation and wait for it to finish running."""
+    tab.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    wait_for_app(tab)
