@@ -36,7 +36,7 @@ def app_url() -> Iterator[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     log_path = ROOT / "test-artifacts" / "streamlit-e2e.log"
     log_path.parent.mkdir(exist_ok=True)
-    log = log_path.open("w")  # noqa: SIM115 - open for the whole session, closed below
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [
             sys.executable,

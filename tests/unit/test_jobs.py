@@ -1,4 +1,4 @@
-"""Background jobs: results and progress come back, failures are explained, stop and budget kill the worker."""
+"""Background jobs: results and progress come back, failures are explained, stop and budget work."""
 
 from __future__ import annotations
 
