@@ -44,6 +44,21 @@ def best_time(fn: Callable[[], object], repeat: int = 3) -> float:
     return min(times)
 
 
+def measure_interleaved(cases: dict[str, str], repeat: int = 5) -> dict[str, dict]:
+    """`measure_in_subprocess` for several cases, taken in turns so that background load hits all alike."""
+    runs: dict[str, list[dict]] = {name: [] for name in cases}
+    for _ in range(repeat):
+        for name, code in cases.items():
+            runs[name].append(measure_in_subprocess(code, repeat=1))
+    return {
+        name: {
+            "seconds": min(r["seconds"] for r in results),
+            "peak_mib": min(r["peak_mib"] for r in results),
+        }
+        for name, results in runs.items()
+    }
+
+
 def measure_in_subprocess(code: str, repeat: int = 3) -> dict:
     """Run `code` (which must define `work()`) in fresh processes; best wall time and peak RSS growth.
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+import xxhash
+
 from mlcore.dataset import Dataset, build_dataset, hash_bytes
-from mlcore.errors import LimitExceededError
+from mlcore.errors import DataLoadError, LimitExceededError
 from mlcore.readers import RawTable, ReadOptions, read_table
 from mlcore.settings import DEFAULT, Limits
 from mlcore.tidy import tidy_frame
@@ -25,11 +26,13 @@ def load_bytes(
 def load_path(
     path: str | Path, options: ReadOptions = ReadOptions(), limits: Limits = DEFAULT.limits
 ) -> Dataset:
-    """Load a local file (CLI, benchmarks) without copying it into memory first."""
+    """Load a local file (CLI, benchmarks) without copying it into memory first.
+
+    The byte limit is for uploads through the browser; local files are bounded by rows and columns.
+    """
     path = Path(path)
     if not path.is_file():
-        raise LimitExceededError(f"There is no file at '{path}'.", "Check the path and try again.")
-    _check_size(os.path.getsize(path), limits)
+        raise DataLoadError(f"There is no file at '{path}'.", "Check the path and try again.")
     raw = read_table(path, options)
     content_hash = _hash_file(path, raw.sheet or "", str(options.drop_bad_rows))
     return _finish(raw, path.name, f"file: {path.name}", content_hash, limits)
@@ -43,9 +46,16 @@ def _finish(raw: RawTable, name: str, source: str, content_hash: str, limits: Li
             f"{limits.max_rows:,} rows × {limits.max_columns:,} columns.",
             "Upload a sample of the rows, or drop columns you do not need.",
         )
-    frame, tidy_notes = tidy_frame(raw.frame)
+    frame, tidy_notes, changed = tidy_frame(raw.frame)
+    names = list(frame.columns)
+    known = {names[i]: counts for i, counts in raw.counts.items() if names[i] not in changed}
     return build_dataset(
-        frame, name=name, source=source, content_hash=content_hash, notes=raw.notes + tidy_notes
+        frame,
+        name=name,
+        source=source,
+        content_hash=content_hash,
+        notes=raw.notes + tidy_notes,
+        known_counts=known,
     )
 
 
@@ -58,9 +68,7 @@ def _check_size(n_bytes: int, limits: Limits) -> None:
 
 
 def _hash_file(path: Path, *extra: str) -> str:
-    import hashlib
-
-    digest = hashlib.blake2b(digest_size=16)
+    digest = xxhash.xxh3_128()
     with open(path, "rb") as handle:
         while chunk := handle.read(8 * 2**20):
             digest.update(chunk)

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
 import pandas as pd
 
 from mlcore.errors import TargetError
@@ -56,28 +57,49 @@ class ColumnInfo:
     ctype: ColumnType
     role: Role
     n_missing: int
-    n_unique: int
+    n_unique: int | None  # None for decimal numbers: counting them costs more than it tells at load time
     reason: str
 
 
-def infer_columns(frame: pd.DataFrame) -> tuple[ColumnInfo, ...]:
-    """Type every column; identifiers are ignored by default, everything else is a feature."""
-    return tuple(infer_column(frame[name], str(name), len(frame)) for name in frame.columns)
+Counts = tuple[int, int | None]  # (missing, distinct)
 
 
-def infer_column(column: pd.Series, name: str, n_rows: int) -> ColumnInfo:
+def infer_columns(
+    frame: pd.DataFrame, known_counts: dict[str, Counts] | None = None
+) -> tuple[ColumnInfo, ...]:
+    """Type every column; identifiers are ignored by default, everything else is a feature.
+
+    `known_counts` holds counts a reader already computed, so large tables are not scanned twice.
+    """
+    known = known_counts or {}
+    return tuple(
+        infer_column(frame[name], str(name), len(frame), known.get(str(name))) for name in frame.columns
+    )
+
+
+def infer_column(column: pd.Series, name: str, n_rows: int, counts: Counts | None = None) -> ColumnInfo:
     """Type one column from its dtype, its distinct values and its name."""
-    n_missing = int(column.isna().sum())
-    n_unique = int(column.nunique(dropna=True))
+    n_missing, n_unique = counts or _counts(column)
     ctype, reason = _infer_type(column, name, n_rows, n_missing, n_unique)
     role = Role.IGNORE if ctype is ColumnType.IDENTIFIER else Role.FEATURE
     return ColumnInfo(name, str(column.dtype), ctype, role, n_missing, n_unique, reason)
 
 
+def _counts(column: pd.Series) -> tuple[int, int | None]:
+    """Missing and distinct counts in one pass where possible (this runs on every column at load)."""
+    dtype = column.dtype
+    if pd.api.types.is_float_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype):
+        return int(np.isnan(column.to_numpy()).sum()), None
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    return int((codes == -1).sum()), len(uniques)
+
+
 def _infer_type(
-    column: pd.Series, name: str, n_rows: int, n_missing: int, n_unique: int
+    column: pd.Series, name: str, n_rows: int, n_missing: int, n_unique: int | None
 ) -> tuple[ColumnType, str]:
     dtype = column.dtype
+    if n_unique is None and ID_NAME.search(name):
+        n_unique = int(column.nunique())
     unique_per_row = n_rows > 1 and n_missing == 0 and n_unique == n_rows
     if pd.api.types.is_bool_dtype(dtype):
         return ColumnType.BOOLEAN, "true/false values"
@@ -91,14 +113,21 @@ def _infer_type(
         if _looks_like_text(column):
             return ColumnType.TEXT, "long free text, different on every row"
         return ColumnType.IDENTIFIER, "a different value on every row, so it cannot generalise"
-    if n_unique > 0 and n_unique > 0.5 * (n_rows - n_missing) and _looks_like_text(column):
+    if n_unique and n_unique > 0.5 * (n_rows - n_missing) and _looks_like_text(column):
         return ColumnType.TEXT, "long free text"
     return ColumnType.CATEGORICAL, f"text with {n_unique} distinct value(s)"
 
 
 def _integer_valued(column: pd.Series) -> bool:
-    values = column.dropna()
-    return bool(pd.api.types.is_integer_dtype(column.dtype) or (values == values.round()).all())
+    if pd.api.types.is_integer_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+        return True
+    values = column.to_numpy(dtype=float, na_value=np.nan)
+    values = values[~np.isnan(values)]
+    return bool((values == np.round(values)).all())
+
+
+def _is_number(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype)
 
 
 def _looks_like_text(column: pd.Series) -> bool:
@@ -110,14 +139,13 @@ def _looks_like_text(column: pd.Series) -> bool:
     )
 
 
-def infer_task(target: pd.Series) -> tuple[Task, str]:
+def infer_task(target: pd.Series, n_unique: int | None = None) -> tuple[Task, str]:
     """Classification for labels and few whole numbers, regression for other numbers; with the rule."""
-    values = target.dropna()
-    n_unique = int(values.nunique())
+    n_unique = int(target.nunique()) if n_unique is None else n_unique
     name = target.name
-    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+    if not _is_number(target):
         return Task.CLASSIFICATION, f"'{name}' holds labels ({n_unique} distinct) → classification"
-    if _integer_valued(values) and n_unique <= MAX_CLASSES_FOR_INTEGER_TARGET:
+    if n_unique <= MAX_CLASSES_FOR_INTEGER_TARGET and _integer_valued(target):
         return (
             Task.CLASSIFICATION,
             f"'{name}' holds {n_unique} distinct whole numbers "
@@ -126,25 +154,24 @@ def infer_task(target: pd.Series) -> tuple[Task, str]:
     return Task.REGRESSION, f"'{name}' holds numbers with {n_unique} distinct values → regression"
 
 
-def validate_target(target: pd.Series, task: Task) -> None:
+def validate_target(target: pd.Series, task: Task, n_unique: int | None = None) -> None:
     """Refuse a target that cannot be learned for this task, before any training starts."""
     name = target.name
-    values = target.dropna()
-    if values.empty:
+    n_unique = int(target.nunique()) if n_unique is None else n_unique
+    if n_unique == 0:
         raise TargetError(
             f"The column '{name}' has no values, so it cannot be the target.",
             "Choose a column that holds the answers you want to predict.",
         )
-    n_unique = int(values.nunique())
-    numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+    numeric = _is_number(target)
     if task is Task.CLASSIFICATION:
         if n_unique < 2:
             raise TargetError(
-                f"The column '{name}' has only one class ({values.iloc[0]!r}); "
+                f"The column '{name}' has only one class ({target.loc[target.first_valid_index()]!r}); "
                 "a classifier needs at least two to learn anything.",
                 "Choose another target, or add rows of the other classes.",
             )
-        if numeric and not _integer_valued(values) and n_unique > MAX_CLASSES_FOR_INTEGER_TARGET:
+        if numeric and n_unique > MAX_CLASSES_FOR_INTEGER_TARGET and not _integer_valued(target):
             raise TargetError(
                 f"The column '{name}' holds continuous numbers ({n_unique} distinct values); "
                 "as classes almost every row would be its own class.",

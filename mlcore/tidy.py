@@ -15,16 +15,25 @@ NUMERIC_SHARE = 0.75
 DATETIME_SHARE = 0.95
 
 
-def tidy_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Turn infinities into missing values, mostly-numeric text into numbers, date text into dates."""
+def tidy_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], set[str]]:
+    """Turn infinities into missing values, mostly-numeric text into numbers, date text into dates.
+
+    Returns the notes for the user and the names of the columns whose values changed.
+    """
     notes: list[str] = []
+    changed: set[str] = set()
     for name in frame.columns:
         column = frame[name]
         if pd.api.types.is_float_dtype(column.dtype):
-            notes += _infinities_to_missing(frame, name)
+            step = _infinities_to_missing(frame, name)
         elif column.dtype == object:
-            notes += _coerce_text(frame, name)
-    return frame, notes
+            step = _coerce_text(frame, name)
+        else:
+            continue
+        if step or frame[name].dtype != column.dtype:
+            changed.add(name)
+        notes += step
+    return frame, notes, changed
 
 
 def _infinities_to_missing(frame: pd.DataFrame, name: str) -> list[str]:
@@ -37,19 +46,30 @@ def _infinities_to_missing(frame: pd.DataFrame, name: str) -> list[str]:
     return [f"'{name}': {count} infinite value(s) treated as missing."]
 
 
+def _leading_values(column: pd.Series) -> pd.Series:
+    """Up to SAMPLE non-missing values from the top, without copying a million-row column."""
+    window = SAMPLE
+    while True:
+        present = column.iloc[:window].dropna()
+        if len(present) >= SAMPLE or window >= len(column):
+            return present.iloc[:SAMPLE]
+        window *= 10
+
+
 def _coerce_text(frame: pd.DataFrame, name: str) -> list[str]:
-    present = frame[name].dropna()
-    if present.empty or not all(isinstance(v, str) for v in present.iloc[:SAMPLE]):
+    sample = _leading_values(frame[name])
+    if sample.empty or not all(isinstance(v, str) for v in sample):
         return []
-    sample = present.iloc[:SAMPLE]
     numbers = pd.to_numeric(sample, errors="coerce")
     if numbers.notna().mean() >= NUMERIC_SHARE:
-        converted = pd.to_numeric(frame[name], errors="coerce")
-        lost = int(converted.isna().sum() - frame[name].isna().sum())
+        original = frame[name]
+        converted = pd.to_numeric(original, errors="coerce")
+        dropped = converted.isna() & original.notna()
+        lost = int(dropped.sum())
         frame[name] = converted
         notes = []
         if lost:
-            examples = ", ".join(repr(v) for v in present[converted[present.index].isna()].unique()[:3])
+            examples = ", ".join(repr(v) for v in original[dropped].unique()[:3])
             notes.append(
                 f"'{name}': {lost} non-numeric cell(s) ({examples}) treated as missing; the rest are numbers."
             )
@@ -61,11 +81,11 @@ def _coerce_text(frame: pd.DataFrame, name: str) -> list[str]:
         dates = pd.to_datetime(sample, errors="coerce", format="mixed")
     if dates.notna().mean() < DATETIME_SHARE:
         return []
-    original_missing = int(frame[name].isna().sum())
+    original = frame[name]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        converted_dates = pd.to_datetime(frame[name], errors="coerce", format="mixed")
-    lost = int(converted_dates.isna().sum()) - original_missing
+        converted_dates = pd.to_datetime(original, errors="coerce", format="mixed")
+    lost = int((converted_dates.isna() & original.notna()).sum())
     frame[name] = converted_dates
     extra = f"; {lost} cell(s) that are not dates treated as missing" if lost else ""
     return [f"'{name}': read as dates{extra}."]

@@ -16,3 +16,13 @@ def go_to(tab, title: str) -> None:
     """Click a page in the sidebar navigation and wait for it to finish running."""
     tab.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
     wait_for_app(tab)
+
+
+def choose_option(tab, widget, option: str) -> None:
+    """Pick `option` in a selectbox or multiselect: type to filter, then click the match."""
+    box = widget.get_by_role("combobox")
+    box.click()
+    box.fill(option)
+    tab.get_by_role("option", name=option, exact=True).click()
+    tab.keyboard.press("Escape")
+    wait_for_app(tab)

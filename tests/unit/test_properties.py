@@ -1,0 +1,69 @@
+"""Property tests: whatever bytes or frames arrive, loading returns a Dataset or raises an mlcore error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.pandas import column, data_frames, range_indexes
+
+from mlcore.dataset import Dataset
+from mlcore.errors import MLCoreError
+from mlcore.loading import load_bytes
+from mlcore.schema import infer_columns
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _load_or_explain(data: bytes) -> Dataset | None:
+    try:
+        dataset, _ = load_bytes(data, "fuzz.csv")
+    except MLCoreError as exc:
+        assert exc.message
+        return None
+    assert isinstance(dataset, Dataset)
+    assert len(dataset.columns) == dataset.frame.shape[1]
+    return dataset
+
+
+@SETTINGS
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes(data):
+    _load_or_explain(data)
+
+
+@SETTINGS
+@given(st.text(alphabet=st.sampled_from(list("ab1,;\t\n\"'.-e ")), max_size=300))
+def test_arbitrary_delimited_text(text):
+    _load_or_explain(text.encode())
+
+
+frames = data_frames(
+    columns=[
+        column("num", dtype=float, elements=st.floats(allow_nan=True, allow_infinity=True, width=32)),
+        column("cat", elements=st.sampled_from(["a", "b", "=x", " ", "ü", None])),
+        column("int", dtype=int, elements=st.integers(-1000, 1000)),
+    ],
+    index=range_indexes(min_size=1, max_size=30),
+)
+
+
+@SETTINGS
+@given(frames)
+def test_written_frames_load_back_with_their_shape(frame):
+    dataset = _load_or_explain(frame.to_csv(index=False).encode())
+    assert dataset is not None
+    assert dataset.frame.shape == frame.shape
+    assert dataset.frame["int"].tolist() == frame["int"].tolist()
+    numbers = pd.to_numeric(dataset.frame["num"], errors="coerce")
+    assert not np.isinf(numbers.to_numpy(dtype=float)).any()  # infinities became missing
+
+
+@SETTINGS
+@given(frames)
+def test_schema_inference_types_every_column(frame):
+    infos = infer_columns(frame)
+    assert [i.name for i in infos] == list(frame.columns)
+    for info in infos:
+        assert info.n_missing == int(frame[info.name].isna().sum())
