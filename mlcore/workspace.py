@@ -15,6 +15,7 @@ from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
 from mlcore.generators import GeneratorSpec, generate
 from mlcore.loading import load_bytes
+from mlcore.profile_report import ProfileRun, ProfileSettings, start_profile
 from mlcore.readers import ReadOptions
 from mlcore.samples import load_sample
 from mlcore.schema import ColumnType, Role, Task
@@ -27,8 +28,11 @@ class Workspace:
     dataset: Dataset | None = None
     sheets: list[str] = field(default_factory=list)
     sheet: str | None = None
+    upload_id: str | None = None
     problem: MLCoreError | None = None
     revision: int = 0
+    profile_settings: ProfileSettings = field(default_factory=ProfileSettings)
+    profile_run: ProfileRun | None = None  # the full report: kept here so it survives page switches
 
     def _apply(self, change: Callable[[], None]) -> bool:
         """Run a change; on an `MLCoreError` keep everything as it was and remember the problem."""
@@ -41,24 +45,50 @@ class Workspace:
         self.problem = None
         return True
 
-    def load_upload(self, data: bytes, filename: str, options: ReadOptions = ReadOptions()) -> bool:
-        """Load an uploaded file; on failure the dataset already loaded stays loaded."""
+    def load_upload(
+        self, data: bytes, filename: str, options: ReadOptions = ReadOptions(), upload_id: str | None = None
+    ) -> bool:
+        """Load an uploaded file; on failure the dataset already loaded stays loaded.
+
+        `upload_id` names the upload that produced the dataset, so a page can tell whether the file
+        now in its uploader is the one loaded (and offer its sheets) or one that failed.
+        """
 
         def change() -> None:
             dataset, raw = load_bytes(data, filename, options)
             self.dataset, self.sheets, self.sheet = dataset, raw.sheets, raw.sheet
+            self.upload_id = upload_id
 
         return self._apply(change)
 
+    def start_profile(self, settings: ProfileSettings | None = None) -> bool:
+        """Start the full report for the current dataset (or take it from the cache); a report still
+        running for other data or settings is stopped first, so only one worker runs per session."""
+        if self.dataset is None:
+            return False
+
+        def change() -> None:
+            chosen = settings or self.profile_settings
+            run = start_profile(self.dataset, chosen)
+            if self.profile_run is not None:
+                self.profile_run.stop()
+            self.profile_settings, self.profile_run = chosen, run
+
+        return self._apply(change)
+
+    def stop_profile(self) -> None:
+        if self.profile_run is not None:
+            self.profile_run.stop()
+
     def load_sample(self, key: str) -> bool:
         def change() -> None:
-            self.dataset, self.sheets, self.sheet = load_sample(key), [], None
+            self.dataset, self.sheets, self.sheet, self.upload_id = load_sample(key), [], None, None
 
         return self._apply(change)
 
     def generate(self, spec: GeneratorSpec) -> bool:
         def change() -> None:
-            self.dataset, self.sheets, self.sheet = generate(spec), [], None
+            self.dataset, self.sheets, self.sheet, self.upload_id = generate(spec), [], None, None
 
         return self._apply(change)
 

@@ -10,7 +10,7 @@ from mlcore.samples import SAMPLES
 from mlcore.schema import ColumnType, Task
 from mlcore.settings import DEFAULT
 from ui.feedback import show_problem
-from ui.state import get_workspace, widget_key
+from ui.state import get_workspace, synced
 
 UPLOADER = "data_upload"
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json", "jsonl"]
@@ -25,7 +25,7 @@ def _uploaded_file():
 def _load_upload(options: ReadOptions = ReadOptions()) -> None:
     uploaded = _uploaded_file()
     if uploaded is not None:
-        ws.load_upload(uploaded.getvalue(), uploaded.name, options)
+        ws.load_upload(uploaded.getvalue(), uploaded.name, options, upload_id=uploaded.file_id)
 
 
 st.title("Data")
@@ -41,19 +41,13 @@ with upload_tab:
         on_change=_load_upload,
         help=f"Up to {DEFAULT.limits.max_bytes // 2**20} MB. The format is recognised from the content.",
     )
-    if ws.sheets and len(ws.sheets) > 1 and _uploaded_file() is not None:
+    uploaded = _uploaded_file()
+    if len(ws.sheets) > 1 and uploaded is not None and uploaded.file_id == ws.upload_id:
         st.selectbox(
             "Sheet",
             ws.sheets,
             index=ws.sheets.index(ws.sheet) if ws.sheet in ws.sheets else 0,
-            key=widget_key(ws, "sheet"),
-            on_change=lambda: _load_upload(ReadOptions(sheet=st.session_state[widget_key(ws, "sheet")])),
-        )
-    if isinstance(ws.problem, RaggedRowsError) and _uploaded_file() is not None:
-        st.button(
-            f"Load anyway, dropping the {len(ws.problem.bad_lines)} bad row(s)",
-            on_click=_load_upload,
-            args=(ReadOptions(drop_bad_rows=True),),
+            **synced(ws, "sheet", lambda sheet: _load_upload(ReadOptions(sheet=sheet))),
         )
 
 with sample_tab:
@@ -82,6 +76,12 @@ with generate_tab:
     st.button("Generate", on_click=ws.generate, args=(GeneratorSpec(shape=shape, **values),), type="primary")
 
 show_problem(ws.problem)
+if isinstance(ws.problem, RaggedRowsError) and _uploaded_file() is not None:
+    st.button(
+        f"Load anyway, dropping the {len(ws.problem.bad_lines)} bad row(s)",
+        on_click=_load_upload,
+        args=(ReadOptions(drop_bad_rows=True),),
+    )
 dataset = ws.dataset
 if dataset is None:
     st.info("No dataset yet: upload a file, load a sample, or generate one above.")
@@ -106,8 +106,7 @@ with left:
         [None, *names],
         index=0 if dataset.target is None else names.index(dataset.target) + 1,
         format_func=lambda n: "— none —" if n is None else n,
-        key=widget_key(ws, "target"),
-        on_change=lambda: ws.set_target(st.session_state[widget_key(ws, "target")]),
+        **synced(ws, "target", ws.set_target),
     )
 with right:
     if dataset.task is not None:
@@ -117,8 +116,7 @@ with right:
             index=list(Task).index(dataset.task),
             format_func=lambda t: t.value,
             horizontal=True,
-            key=widget_key(ws, "task"),
-            on_change=lambda: ws.set_task(st.session_state[widget_key(ws, "task")]),
+            **synced(ws, "task", ws.set_task),
         )
         st.caption(f"Rule: {dataset.task_rule}")
 
@@ -128,8 +126,7 @@ st.multiselect(
     "Ignored columns (not used as features)",
     candidates,
     default=[c.name for c in dataset.columns if c.role.value == "ignore"],
-    key=widget_key(ws, "ignored"),
-    on_change=lambda: ws.set_ignored(st.session_state[widget_key(ws, "ignored")]),
+    **synced(ws, "ignored", ws.set_ignored),
     help="Identifiers are ignored by default: a value unique to each row cannot generalise.",
 )
 with st.expander("Change a column's type"):
@@ -141,7 +138,6 @@ with st.expander("Change a column's type"):
         list(ColumnType),
         index=list(ColumnType).index(current_type),
         format_func=lambda t: t.value,
-        key=widget_key(ws, "type_value"),
-        on_change=lambda: ws.set_type(chosen, st.session_state[widget_key(ws, "type_value")]),
+        **synced(ws, "type_value", lambda ctype: ws.set_type(chosen, ctype)),
     )
 st.dataframe(dataset.schema_table(), hide_index=True)
