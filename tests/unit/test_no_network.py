@@ -1,0 +1,44 @@
+"""Nothing reaches the network: samples load offline, telemetry switches are set."""
+
+from __future__ import annotations
+
+import os
+import socket
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import mlcore
+from mlcore.samples import SAMPLES, load_sample
+from mlcore.settings import DEFAULT
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """Any attempt to open a network connection fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+def test_every_sample_loads_offline(offline):
+    load_sample.cache_clear()
+    for key in SAMPLES:
+        assert load_sample(key).n_rows > 100
+
+
+def test_telemetry_and_safety_settings():
+    assert mlcore.__version__
+    assert os.environ["YDATA_PROFILING_NO_ANALYTICS"]
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"]["maxUploadSize"] * 2**20 == DEFAULT.limits.max_bytes
+    assert config["client"]["showErrorDetails"] == "none"
