@@ -54,7 +54,8 @@ def work():
     )
     body = (
         f"File: `make_table.py {ROWS}` ({size_mib:.0f} MiB CSV, 1,000,000 rows × 21 columns). "
-        "Best of 5 fresh processes per loader, taken in turns; peak memory is the growth of the process's maximum RSS.\n\n"
+        "Best of 5 fresh processes per loader, taken in turns; peak memory is the growth of the "
+        "process's maximum RSS.\n\n"
         + markdown_table(["loader", "seconds", "time ratio", "peak MiB", "memory ratio"], rows)
         + f"\n\n{verdict}"
     )

@@ -14,7 +14,8 @@ def wait_for_app(tab, timeout: float = 60_000) -> None:
 
 def go_to(tab, title: str) -> None:
     """Click a page in the sidebar navigation and wait for it to finish running."""
-    tab.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    # The link, not the section header of the same name ("Explore" is both once there are sections).
+    tab.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
     wait_for_app(tab)
 
 

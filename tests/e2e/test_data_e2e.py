@@ -12,7 +12,9 @@ pytestmark = pytest.mark.e2e
 def test_upload_schema_role_change_and_page_switch(page, tmp_path):
     csv = tmp_path / "students.csv"
     rows = ["student_id,hours,school,passed"]
-    rows += [f"{i},{i % 7 + 0.5},{'north' if i % 3 else 'south'},{'yes' if i % 2 else 'no'}" for i in range(40)]
+    rows += [
+        f"{i},{i % 7 + 0.5},{'north' if i % 3 else 'south'},{'yes' if i % 2 else 'no'}" for i in range(40)
+    ]
     csv.write_text("\n".join(rows) + "\n")
 
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(csv))
