@@ -8,17 +8,46 @@ and takes a `report` callable as its first argument.
 
 from __future__ import annotations
 
+import importlib.machinery
 import multiprocessing as mp
 import queue
+import sys
+import threading
 import time
 import traceback
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
+from multiprocessing import forkserver
 from typing import Any
 
-# "spawn" gives the worker a clean interpreter: forking Streamlit's multi-threaded server is unsafe.
-_CONTEXT = mp.get_context("spawn")
+# Forking Streamlit's multi-threaded server is unsafe, so workers come from a fork server: a clean,
+# single-threaded process that imports the heavy libraries once and forks a worker in milliseconds.
+_CONTEXT = mp.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["mlcore.worker_preload"])
+_START_LOCK = threading.Lock()
+
+
+_warm_up_started = threading.Event()
+
+
+def warm_up() -> None:
+    """Start the fork server in the background, so the first job does not wait for its imports.
+
+    Safe to call on every page run: only the first call does anything.
+    """
+    if _warm_up_started.is_set():
+        return
+    _warm_up_started.set()
+
+    def start() -> None:
+        with _main_module_not_rerun():
+            forkserver.ensure_running()
+
+    threading.Thread(target=start, name="forkserver-warm-up", daemon=True).start()
+
 
 Report = Callable[[dict[str, Any]], None]
 
@@ -44,7 +73,27 @@ class JobSnapshot:
     error: str | None = None
 
 
-def _worker(out: mp.Queue, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+@contextmanager
+def _main_module_not_rerun() -> Iterator[None]:
+    """Start workers without re-running the app's entry script in them.
+
+    Streamlit (and AppTest) install app.py as `__main__`; multiprocessing would execute it again in
+    each new process. A stand-in `__main__` whose spec is named "__main__" makes it skip that step.
+    """
+    with _START_LOCK:
+        real_main = sys.modules["__main__"]
+        stand_in = types.ModuleType("__main__")
+        stand_in.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
+        sys.modules["__main__"] = stand_in
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = real_main
+
+
+def _worker(out: mp.Queue, inbox: mp.Queue) -> None:
+    fn, args, kwargs = inbox.get()
+
     def report(event: dict[str, Any]) -> None:
         out.put(("event", event))
 
@@ -65,7 +114,8 @@ class Job:
         self, fn: Callable[..., Any], *args: Any, time_budget: float | None = None, **kwargs: Any
     ) -> None:
         self._queue: mp.Queue = _CONTEXT.Queue()
-        self._process = _CONTEXT.Process(target=_worker, args=(self._queue, fn, args, kwargs), daemon=True)
+        self._inbox: mp.Queue = _CONTEXT.Queue()  # kept: the worker attaches to it after we return
+        self._process = _CONTEXT.Process(target=_worker, args=(self._queue, self._inbox), daemon=True)
         self.time_budget = time_budget
         self.started = time.monotonic()
         self._finished: float | None = None
@@ -75,7 +125,11 @@ class Job:
         self.events: list[dict[str, Any]] = []
         self.result: Any = None
         self.error: dict[str, str] | None = None
-        self._process.start()
+        with _main_module_not_rerun():
+            self._process.start()
+        # The payload (often a whole dataset) goes through a queue, whose feeder thread writes it in
+        # the background: the page never waits for the worker to start reading.
+        self._inbox.put((fn, args, kwargs))
 
     @property
     def elapsed(self) -> float:
