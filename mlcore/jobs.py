@@ -91,9 +91,7 @@ def _main_module_not_rerun() -> Iterator[None]:
             sys.modules["__main__"] = real_main
 
 
-def _worker(out: mp.Queue, inbox: mp.Queue) -> None:
-    fn, args, kwargs = inbox.get()
-
+def _worker(out: mp.Queue, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
     def report(event: dict[str, Any]) -> None:
         out.put(("event", event))
 
@@ -114,8 +112,9 @@ class Job:
         self, fn: Callable[..., Any], *args: Any, time_budget: float | None = None, **kwargs: Any
     ) -> None:
         self._queue: mp.Queue = _CONTEXT.Queue()
-        self._inbox: mp.Queue = _CONTEXT.Queue()  # kept: the worker attaches to it after we return
-        self._process = _CONTEXT.Process(target=_worker, args=(self._queue, self._inbox), daemon=True)
+        # The payload travels as process arguments: queues and locks among `args` may only be shared
+        # that way. Workers come from the preloaded fork server, so they read it at once.
+        self._process = _CONTEXT.Process(target=_worker, args=(self._queue, fn, args, kwargs), daemon=True)
         self.time_budget = time_budget
         self.started = time.monotonic()
         self._finished: float | None = None
@@ -127,9 +126,6 @@ class Job:
         self.error: dict[str, str] | None = None
         with _main_module_not_rerun():
             self._process.start()
-        # The payload (often a whole dataset) goes through a queue, whose feeder thread writes it in
-        # the background: the page never waits for the worker to start reading.
-        self._inbox.put((fn, args, kwargs))
 
     @property
     def elapsed(self) -> float:

@@ -22,3 +22,11 @@ def sleep_then_touch(report, seconds: float, marker: str) -> None:
 
 def fail_plainly(report) -> None:
     raise TargetError("The column 'y' has only one class.", "Choose another target.")
+
+
+def take_all(report, tasks) -> list[int]:
+    """Read work items from a queue handed over as an argument (as TrainingSession does)."""
+    items = []
+    while (item := tasks.get(timeout=10)) is not None:
+        items.append(item)
+    return items

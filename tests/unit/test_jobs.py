@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 
-from jobs_helpers import count_to, fail_plainly, sleep_then_touch
+from jobs_helpers import count_to, fail_plainly, sleep_then_touch, take_all
 
 from mlcore.jobs import Job, JobState
 
@@ -42,3 +43,10 @@ def test_time_budget_marks_and_stops_a_slow_job(tmp_path):
     assert snapshot.elapsed < 4
     time.sleep(4.5)
     assert not marker.exists()
+
+
+def test_a_queue_can_be_passed_to_the_worker():
+    tasks = multiprocessing.get_context("forkserver").Queue()
+    for item in [3, 1, 2, None]:
+        tasks.put(item)
+    assert Job(take_all, tasks).wait(timeout=60).result == [3, 1, 2]
