@@ -65,6 +65,7 @@ class AlertThresholds:
     skew: float = 2.0  # absolute skewness
     outlier_share: float = 0.05  # beyond 1.5·IQR (a normal distribution has 0.7 %)
     far_outlier_share: float = 0.001  # beyond 3·IQR (a normal distribution has 0.0002 %)
+    quartile_skew: float = 0.2  # above this, outliers are read as a skewed shape instead
     imbalance_ratio: float = 4.0  # largest class / smallest class
     leakage_score: float = 0.98  # held-out score of a one-feature model
     leakage_correlation: float = 0.95  # absolute Pearson correlation with a numeric target
@@ -238,8 +239,10 @@ def _shape_alerts(c: ColumnSummary, t: AlertThresholds) -> list[Alert]:
         )
     iqr = stats.q3 - stats.q1
     share, far_share = stats.outliers / c.count, stats.far_outliers / c.count
-    # A strongly skewed column has a long tail by nature: the skew alert already covers it.
-    if iqr > 0 and not alerts and (share > t.outlier_share or far_share > t.far_outlier_share):
+    # When the middle half is itself lopsided (Bowley's quartile skewness), a long tail is the shape of
+    # the data, not a few stray values: the skew alert covers it.
+    lopsided = iqr > 0 and abs(stats.q3 + stats.q1 - 2 * stats.median) / iqr >= t.quartile_skew
+    if iqr > 0 and not lopsided and (share > t.outlier_share or far_share > t.far_outlier_share):
         low, high = stats.fences
         alerts.append(
             Alert(
@@ -289,7 +292,7 @@ def _mixed_type_alerts(dataset: Dataset, overview: Overview) -> list[Alert]:
                     f"'{match['column']}' mixed numbers and text",
                     f"{int(match['count']):,} cell(s) held text in a column of numbers; they were read as "
                     "missing values.",
-                    "Correct those cells in the file (a number, or leave the cell empty), then load it again.",
+                    "Correct those cells in the file (a number, or an empty cell), then load it again.",
                     float(match["count"]),
                 )
             )

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
-from scipy.stats import rankdata
 
 from mlcore.overview import is_number
 
@@ -23,6 +22,7 @@ MAX_CATEGORIES = 20  # bars shown before the rest are grouped as "other"
 MAX_GROUPS = 20  # colours or boxes one chart can tell apart
 MAX_MATRIX_COLUMNS = 6
 MAX_ASSOCIATION_LABELS = 50  # beyond this a label column is an identifier, not something to associate
+MAX_HEATMAP_COLUMNS = 40
 SCATTER_POINTS = 5_000
 MATRIX_POINTS = 2_000
 CORRELATION_ROWS = 100_000
@@ -95,16 +95,17 @@ def distribution(
     notes = ["all rows"]
     if numeric and missing:
         notes.append(f"{missing:,} missing value(s) not shown")
-    split = f" by {color}" if color else ""
+    split = (f" within each {color}" if normalize else f" by {color}") if color else ""
     fig.update_layout(
         title=_title(f"Distribution of {column}{split}", "; ".join(notes)),
-        barmode="overlay" if normalize and color else "stack",
+        barmode=("overlay" if numeric else "group") if normalize and color else "stack",
         bargap=0.02 if numeric else 0.2,
         xaxis_title=column,
+        xaxis_type=None if numeric else "category",  # labels such as "0" and "1" stay labels
         yaxis_title=f"share of each {color}" if normalize and color else "rows",
         legend_title=color,
     )
-    if normalize and color:
+    if normalize and color and numeric:
         fig.update_traces(opacity=0.55)
     return fig
 
@@ -151,6 +152,7 @@ def box_by_group(
     fig.update_layout(
         title=_title(f"{value} by {group}", "all rows; whiskers reach the last value within 1.5×IQR"),
         xaxis_title=group,
+        xaxis_type="category",
         yaxis_title=value,
     )
     return fig
@@ -192,11 +194,17 @@ def correlation_heatmap(
         raise ValueError(f"Unknown method '{method}': choose one of {', '.join(METHODS)}.")
     if columns is None:  # narrow by dtype first, so only the needed columns are sampled
         numeric = method != "cramers_v"
-        sample = chart_sample(frame[[c for c in frame.columns if is_number(frame[c]) == numeric]], max_rows, seed)
+        sample = chart_sample(
+            frame[[c for c in frame.columns if is_number(frame[c]) == numeric]], max_rows, seed
+        )
         columns = _default_columns(sample.frame, method)
     else:
         _check_columns(frame, *columns)
         sample = chart_sample(frame[columns], max_rows, seed)
+    note = sample.note
+    if len(columns) > MAX_HEATMAP_COLUMNS:  # a readable chart, not tens of thousands of cells
+        note += f"; the first {MAX_HEATMAP_COLUMNS} of {len(columns)} columns"
+        columns = columns[:MAX_HEATMAP_COLUMNS]
     matrix = correlation_matrix(sample.frame, columns, method)
     if matrix.empty:
         raise ValueError("There are no columns of the right kind for this correlation.")
@@ -215,7 +223,7 @@ def correlation_heatmap(
             hovertemplate="%{y} × %{x}: %{z:.3f}<extra></extra>",
         )
     )
-    fig.update_layout(title=_title(METHODS[method], sample.note), yaxis_autorange="reversed")
+    fig.update_layout(title=_title(METHODS[method], note), yaxis_autorange="reversed")
     return fig
 
 
@@ -255,8 +263,10 @@ def scatter_matrix(
     names = list(dict.fromkeys([*columns, *([color] if color else [])]))
     sample = chart_sample(frame[names], max_points, seed)
     fig = px.scatter_matrix(sample.frame, dimensions=columns, color=_color_arg(sample.frame, color))
-    fig.update_traces(diagonal_visible=False, marker={"size": 4, "opacity": 0.6})
-    fig.update_layout(title=_title("Scatter matrix", sample.note), legend_title=color)
+    fig.update_traces(diagonal_visible=False, showupperhalf=False, marker={"size": 4, "opacity": 0.6})
+    fig.update_layout(
+        title=_title("Scatter matrix", sample.note), legend_title=color, height=150 + 170 * len(columns)
+    )
     return fig
 
 
@@ -305,6 +315,8 @@ def missing_pattern(frame: pd.DataFrame, max_patterns: int = 15) -> go.Figure:
         zmax=1,
         colorscale=[[0, "#dbe9f6"], [1, "#d62728"]],
         showscale=False,
+        xgap=2,
+        ygap=2,
         hovertemplate="%{x}: %{z} (1 = missing)<br>%{y}<extra></extra>",
     )
     hidden = len(table) - len(shown)
@@ -326,7 +338,12 @@ def target_distribution(frame: pd.DataFrame, target: str, *, classification: boo
     total = counts.sum()
     labels = [MISSING_LABEL if pd.isna(k) else str(k) for k in counts.index]
     fig = go.Figure(go.Bar(x=labels, y=counts.to_numpy(), text=[f"{n:,} ({n / total:.1%})" for n in counts]))
-    fig.update_layout(title=_title(f"Target: {target}", "all rows"), xaxis_title=target, yaxis_title="rows")
+    fig.update_layout(
+        title=_title(f"Target: {target}", "all rows"),
+        xaxis_title=target,
+        xaxis_type="category",
+        yaxis_title="rows",
+    )
     return fig
 
 
@@ -417,10 +434,8 @@ def _default_columns(frame: pd.DataFrame, method: str) -> list[str]:
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
-    ranks = np.full(len(values), np.nan)
-    present = ~np.isnan(values)
-    ranks[present] = rankdata(values[present])
-    return ranks
+    """Average ranks (ties share their mean rank); missing values stay missing."""
+    return pd.Series(values).rank(method="average").to_numpy()
 
 
 def _pairwise_pearson(data: np.ndarray) -> np.ndarray:

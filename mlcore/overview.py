@@ -9,7 +9,6 @@ only the candidate rows exactly, instead of comparing every row with pandas.
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from dataclasses import asdict, dataclass
 
@@ -123,7 +122,7 @@ class Overview:
                     "missing": c.missing,
                     "missing %": 100 * c.missing_share,
                     "distinct": c.distinct,
-                    "top values": ", ".join(f"{value} ({n:,})" for value, n in c.top),
+                    "top values": ", ".join(f"{_short(value)} ({n:,})" for value, n in c.top),
                     "mean": stats.mean if stats else None,
                     "std": stats.std if stats else None,
                     "min": stats.min if stats else c.first,
@@ -296,7 +295,7 @@ def _other_column(column: pd.Series, info: ColumnInfo) -> tuple[ColumnSummary, n
         missing=missing,
         distinct=len(uniques),
         top=tuple((plain(uniques_array[i]), int(counts[i])) for i in order),
-        memory=_memory(column, uniques_array, counts, missing),
+        memory=_memory(column, uniques_array, counts, codes, missing),
         value_kinds=kinds,
         numeric_text_share=numeric_share,
         first=first,
@@ -316,13 +315,17 @@ def _value_kinds(uniques: np.ndarray, counts: np.ndarray) -> tuple[tuple[str, ..
     return kinds, float(numeric_weight / counts.sum())
 
 
-def _memory(column: pd.Series, uniques: np.ndarray, counts: np.ndarray, missing: int) -> int:
+def _memory(
+    column: pd.Series, uniques: np.ndarray, counts: np.ndarray, codes: np.ndarray, missing: int
+) -> int:
     """Bytes pandas holds for the column; for text, object sizes are summed per distinct value."""
     if column.dtype != object:
         return int(column.memory_usage(index=False, deep=True))
-    sizes = np.fromiter((sys.getsizeof(v) for v in uniques), dtype=np.int64, count=len(uniques))
-    missing_size = sys.getsizeof(np.nan) if missing else 0
-    return int(column.memory_usage(index=False, deep=False) + sizes @ counts + missing_size * missing)
+    sizes = np.fromiter((v.__sizeof__() for v in uniques), dtype=np.int64, count=len(uniques))
+    missing_size = 0
+    if missing:  # None, NaN and NA objects differ in size
+        missing_size = sum(v.__sizeof__() for v in column.to_numpy()[codes < 0])
+    return int(column.memory_usage(index=False, deep=False) + sizes @ counts + missing_size)
 
 
 def _duplicate_rows(frame: pd.DataFrame, row_key: np.ndarray) -> int:
@@ -333,6 +336,10 @@ def _duplicate_rows(frame: pd.DataFrame, row_key: np.ndarray) -> int:
     if not candidates.any():
         return 0
     return int(frame[candidates].duplicated().sum())
+
+
+def _short(value: object) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
 def plain(value: object) -> object:

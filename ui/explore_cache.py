@@ -59,17 +59,22 @@ def alerts(key: str, _dataset: Dataset) -> list[Alert]:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def chart(kind: str, key: str, params: tuple, _frame: pd.DataFrame) -> go.Figure:
+def chart(name: str, key: str, params: tuple, _frame: pd.DataFrame) -> go.Figure:
     """A figure from `mlcore.eda_plots`; `params` are its keyword arguments as sorted pairs."""
-    return CHARTS[kind](_frame, **dict(params))
+    return CHARTS[name](_frame, **{k: list(v) if isinstance(v, tuple) else v for k, v in params})
 
 
-def draw_chart(kind: str, dataset: Dataset, **params: object) -> None:
-    """Draw a cached chart; a chart that cannot be drawn for these columns says why instead."""
-    seeded = {"seed": SEED} if kind in ("box", "correlation", "scatter", "scatter_matrix") else {}
+def draw_chart(
+    name: str, dataset: Dataset, *, height: int | None = None, place: str = "", **params: object
+) -> None:
+    """Draw a cached chart; a chart that cannot be drawn for these columns says why instead.
+    `place` tells apart two places on a page that show the same chart."""
+    if name in ("box", "correlation", "scatter", "scatter_matrix"):
+        params["seed"] = SEED
+    pairs = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
     try:
-        figure = chart(kind, data_key(dataset), tuple(sorted({**params, **seeded}.items())), dataset.frame)
+        figure = chart(name, data_key(dataset), pairs, dataset.frame)
     except ValueError as exc:
         st.info(str(exc))
         return
-    st.plotly_chart(figure, key=f"{kind}:{sorted(params.items())}")
+    st.plotly_chart(figure, key=f"chart:{place}:{name}:{pairs}", height=height or "content")

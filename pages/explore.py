@@ -1,0 +1,69 @@
+"""Explore: the table at a glance (statistics, alerts, charts, target relations) and the full report."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mlcore.schema import Task
+from ui import explore_cache as cache
+from ui.explore_report import report_tab
+from ui.explore_sections import (
+    columns_tab,
+    draw_alerts,
+    draw_summary,
+    missing_tab,
+    relations_tab,
+    target_tab,
+)
+from ui.state import get_workspace
+
+TABS = ["Columns", "Relations", "Missing values", "Target", "Full report"]
+TAB_KEY, LAST_TAB = "explore_tab", "explore_last_tab"
+
+ws = get_workspace()
+st.title("Explore")
+dataset = ws.dataset
+if dataset is None:
+    st.info("No dataset yet: load one on the **Data** page first.")
+    st.stop()
+
+key = cache.data_key(dataset)
+overview = cache.overview(key, dataset)
+view = cache.target_view(key, dataset)
+alerts = cache.alerts(key, dataset)
+
+st.caption(
+    f"{dataset.name} · statistics use all {dataset.n_rows:,} rows; charts that draw one mark per row use a "
+    "uniform random sample, stated on the chart."
+)
+draw_summary(overview)
+left, right = st.columns([3, 2])
+with left:
+    draw_alerts(alerts)
+with right:
+    if dataset.target is not None:
+        classification = dataset.task is Task.CLASSIFICATION
+        cache.draw_chart(
+            "target", dataset, target=dataset.target, classification=classification, height=340, place="top"
+        )
+    else:
+        cache.draw_chart("missing", dataset, height=340, place="top")
+
+
+def _remember_tab() -> None:
+    """Keep the open tab across page switches (widget state of a page is dropped when it is left)."""
+    st.session_state[LAST_TAB] = st.session_state[TAB_KEY]
+
+
+tabs = st.tabs(TABS, key=TAB_KEY, on_change=_remember_tab, default=st.session_state.get(LAST_TAB))
+sections = [
+    lambda: columns_tab(dataset),
+    lambda: relations_tab(dataset, view),
+    lambda: missing_tab(dataset, overview),
+    lambda: target_tab(dataset, view),
+    lambda: report_tab(ws, dataset),
+]
+for tab, draw in zip(tabs, sections, strict=True):
+    if tab.open is not False:  # only the open tab runs: hidden tabs cost nothing
+        with tab:
+            draw()
