@@ -17,10 +17,14 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import wait_for_app
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
+
+# CI has two cores: give each assertion time for a full script run, not a fixed sleep.
+expect.set_options(timeout=30_000)
 
 
 def _free_port() -> int:
