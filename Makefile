@@ -41,7 +41,7 @@ $(DEV_STAMP): requirements-dev.txt $(RUN_STAMP)
 	touch $@
 
 $(BENCH_STAMP): bench/requirements.txt $(DEV_STAMP)
-	$(PY) -m pip install -q -r bench/requirements.txt
+	$(PY) -m pip install -q -r bench/requirements.txt -c constraints.txt
 	touch $@
 
 # Debian's Chromium drives the browser tests (playwright install cannot download here).
