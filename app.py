@@ -23,6 +23,11 @@ SECTIONS = {
         st.Page("pages/train.py", title="Train", icon="🏋️"),
         st.Page("pages/evaluate.py", title="Evaluate", icon="⚖️"),
     ],
+    "Use": [
+        st.Page("pages/explain.py", title="Explain", icon="🔍"),
+        st.Page("pages/predict.py", title="Predict", icon="🔮"),
+        st.Page("pages/export.py", title="Export", icon="📦"),
+    ],
 }
 
 warm_up()  # background workers (training, reports) start fast once this server has imported sklearn

@@ -202,6 +202,7 @@ _MAX_DEPTH = HyperParam(
     "How many questions a tree may ask in a row; deeper trees fit more detail but overfit more easily.",
     1,
     100,
+    log=True,
     none_label="no limit",
 )
 _MIN_LEAF = HyperParam(
@@ -282,7 +283,7 @@ _HGB_ITER = HyperParam(
     "max_iter",
     "Number of boosting rounds",
     "int",
-    200,
+    100,
     "The most trees to add; training stops early when the score stops improving.",
     10,
     2000,
@@ -701,7 +702,7 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         (_MAX_DEPTH, _MIN_LEAF, _CRITERION_CLF),
         "A flowchart of yes/no questions about the features; easy to read, prone to overfitting.",
         class_weight=True,
-        relative_cost=1,
+        relative_cost=2,
     ),
     ModelSpec(
         "random_forest",
@@ -721,7 +722,7 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         _FOREST_PARAMS,
         "Like a random forest but with random split points, which makes it faster and smoother.",
         class_weight=True,
-        relative_cost=4,
+        relative_cost=5,
     ),
     ModelSpec(
         "hist_gradient_boosting",
@@ -859,7 +860,7 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         _tree_reg,
         (_MAX_DEPTH, _MIN_LEAF),
         "A flowchart of yes/no questions about the features; easy to read, prone to overfitting.",
-        relative_cost=1,
+        relative_cost=2,
     ),
     ModelSpec(
         "random_forest",
@@ -931,7 +932,7 @@ def default_set(task: Task) -> list[str]:
 # ---------- cost of super-linear models ----------
 
 # Seconds per unit of work, measured on one core of the reference machine (2 cores, 2020s x86).
-_SECONDS_PER_UNIT = {"rbf_svm": 4e-9, "svr": 4e-9, "knn": 2e-10}
+_SECONDS_PER_UNIT = {"rbf_svm": 1.5e-9, "svr": 1.5e-9, "knn": 1.5e-10}
 
 
 @dataclass(frozen=True)

@@ -421,7 +421,7 @@ def build_preprocessor(dataset: Dataset, prep: PrepSpec, seed: int = 0) -> Colum
     for name in groups["text"]:
         text = SkPipeline(
             [
-                ("as_text", FunctionTransformer(as_text)),
+                ("as_text", FunctionTransformer(as_text, feature_names_out="one-to-one")),
                 (
                     "tfidf",
                     TfidfVectorizer(
@@ -506,15 +506,22 @@ def describe_pipeline(dataset: Dataset, prep: PrepSpec, model_key: str | None = 
     lines = []
     n, c = prep.numeric, prep.categorical
     if groups["numeric"]:
-        words = [f"fill missing with the {NUMERIC_IMPUTE[n.impute]}"]
+        fills = {
+            "median": "the column's median",
+            "mean": "the column's mean",
+            "constant": f"the constant {n.fill_value:g}",
+            "knn": "the average of the 5 most similar rows",
+            "iterative": "values predicted from the other columns",
+        }
+        words = [f"fill missing values with {fills[n.impute]}"]
         if n.add_indicator:
             words.append("add a 'was missing' flag")
         if n.clip != "none":
-            words.append(f"clip outliers ({CLIPS[n.clip]})")
+            words.append(f"clip outliers at the {CLIPS[n.clip]}")
         if n.power:
             words.append("power-transform (Yeo-Johnson)")
         if n.scale != "none":
-            words.append(f"scale ({SCALERS[n.scale]})")
+            words.append(f"scale: {SCALERS[n.scale]}")
         lines.append(f"Numbers ({len(groups['numeric'])}): " + ", ".join(words) + ".")
     if groups["boolean"]:
         lines.append(f"True/false ({len(groups['boolean'])}): as 1/0, missing filled with the most frequent.")
@@ -524,8 +531,8 @@ def describe_pipeline(dataset: Dataset, prep: PrepSpec, model_key: str | None = 
             limit = f"at most {c.max_levels} levels" if c.max_levels else f"levels seen ≥ {c.min_frequency}"
             encode += f" ({limit}; rarer levels grouped as 'infrequent')"
         lines.append(
-            f"Categories ({len(groups['categorical'])}): fill missing with {CATEGORICAL_IMPUTE[c.impute]}, "
-            f"encode {encode}."
+            f"Categories ({len(groups['categorical'])}): fill missing values with "
+            f"{CATEGORICAL_IMPUTE[c.impute]}; encoding: {encode}."
         )
     if groups["datetime"]:
         parts = ", ".join(DATE_PARTS[p] for p in prep.datetime.parts)

@@ -24,6 +24,7 @@ from sklearn import metrics as skm
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
 
 from mlcore.dataset import Dataset
 from mlcore.models import default_set, get_model
@@ -306,6 +307,13 @@ def _roc_auc(
 # ---------- training ----------
 
 
+def single_threaded() -> Any:
+    """One thread for BLAS and OpenMP while training: results do not depend on the machine's cores,
+    and parallelism comes from training models side by side (threads fighting over 2 shared cores
+    made small fits several times slower)."""
+    return threadpool_limits(1)
+
+
 def _sample(
     positions: np.ndarray, y: np.ndarray, cap: int | None, seed: int, classification: bool
 ) -> np.ndarray:
@@ -342,10 +350,85 @@ def _fit(pipeline: Any, X: pd.DataFrame, y: np.ndarray, found: list[str]) -> flo
 def _predict(
     pipeline: Any, X: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, float]:
+    """Predictions and continuous scores from one pass where the labels follow from the scores.
+
+    A classifier's `predict` is the most probable class (or the sign of a binary decision value), so
+    deriving it from the scores halves the prediction work of k-NN, SVMs and forests.
+    """
     start = time.perf_counter()
-    y_pred = pipeline.predict(X)
-    proba, decision = _continuous_scores(pipeline, X)
+    classes = getattr(pipeline, "classes_", None)
+    proba, decision = _continuous_scores(pipeline, X) if classes is not None else (None, None)
+    if proba is not None:
+        y_pred = classes[np.argmax(proba, axis=1)]
+    elif decision is not None and decision.ndim == 1:
+        y_pred = classes[(decision > 0).astype(int)]
+    else:
+        y_pred = pipeline.predict(X)
     return y_pred, proba, decision, time.perf_counter() - start
+
+
+@dataclass
+class CVResult:
+    """Scores per fold and per metric, timings, and the convergence notes met on the way."""
+
+    fold_scores: dict[str, list[float]] = field(default_factory=dict)
+    fit_times: list[float] = field(default_factory=list)
+    predict_times: list[float] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def mean(self, metric: str) -> float:
+        return _nan_stat(np.nanmean, self.fold_scores.get(metric, []))
+
+    def std(self, metric: str) -> float:
+        return _nan_stat(np.nanstd, self.fold_scores.get(metric, []))
+
+
+def cross_validate(
+    request: TrainRequest, choice: ModelChoice, split: Split, on_fold: OnFold | None = None
+) -> CVResult:
+    """Fit the whole pipeline on each fold's training rows and score its validation rows.
+
+    Raises whatever the model raises; `on_fold(done, total)` is called after each fold and may raise
+    to abandon the work (tuning uses that for its time budget).
+    """
+    dataset = request.dataset
+    cap = get_model(dataset.task, choice.key).sample_cap if choice.capped else None
+    classification = dataset.task is Task.CLASSIFICATION
+    X = dataset.frame[dataset.features]
+    y = dataset.frame[dataset.target].to_numpy()
+    template = build_pipeline(dataset, request.prep, choice.key, choice.params, request.seed)
+    result = CVResult()
+    with single_threaded():
+        _cross_validate(
+            template, X, y, split, cap, request.seed, classification, dataset.task, result, on_fold
+        )
+    return result
+
+
+def _cross_validate(
+    template: Any,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    split: Split,
+    cap: int | None,
+    seed: int,
+    classification: bool,
+    task: Task,
+    result: CVResult,
+    on_fold: OnFold | None,
+) -> None:
+    for i, (fit_pos, val_pos) in enumerate(split.folds):
+        fit_rows = split.train[_sample(fit_pos, y[split.train], cap, seed, classification)]
+        val_rows = split.train[val_pos]
+        pipeline = clone(template)
+        result.fit_times.append(_fit(pipeline, X.iloc[fit_rows], y[fit_rows], result.warnings))
+        y_pred, proba, decision, seconds = _predict(pipeline, X.iloc[val_rows])
+        result.predict_times.append(seconds)
+        classes = getattr(pipeline, "classes_", None)
+        for name, value in score(task, y[val_rows], y_pred, proba, decision, classes).items():
+            result.fold_scores.setdefault(name, []).append(value)
+        if on_fold:
+            on_fold(i + 1, len(split.folds) + 1)
 
 
 def train_model(
@@ -361,32 +444,20 @@ def train_model(
     X = dataset.frame[dataset.features]
     y = dataset.frame[dataset.target].to_numpy()
     base = _base_run(request, choice, RunStatus.OK)
-    found: list[str] = []
+    cv = CVResult()
     n_steps = len(split.folds) + 1
     try:
-        template = build_pipeline(dataset, request.prep, choice.key, choice.params, request.seed)
-        fold_scores: dict[str, list[float]] = {}
-        fit_times, predict_times = [], []
-        for i, (fit_pos, val_pos) in enumerate(split.folds):
-            fit_rows = split.train[_sample(fit_pos, y[split.train], cap, request.seed, classification)]
-            val_rows = split.train[val_pos]
-            pipeline = clone(template)
-            fit_times.append(_fit(pipeline, X.iloc[fit_rows], y[fit_rows], found))
-            y_pred, proba, decision, seconds = _predict(pipeline, X.iloc[val_rows])
-            predict_times.append(seconds)
-            classes = getattr(pipeline, "classes_", None)
-            for name, value in score(dataset.task, y[val_rows], y_pred, proba, decision, classes).items():
-                fold_scores.setdefault(name, []).append(value)
-            if on_fold:
-                on_fold(i + 1, n_steps)
+        cv = cross_validate(request, choice, split, on_fold)
         train_rows = split.train[
             _sample(np.arange(len(split.train)), y[split.train], cap, request.seed, classification)
         ]
-        pipeline = clone(template)
-        final_fit = _fit(pipeline, X.iloc[train_rows], y[train_rows], found)
+        pipeline = build_pipeline(dataset, request.prep, choice.key, choice.params, request.seed)
+        with single_threaded():
+            final_fit = _fit(pipeline, X.iloc[train_rows], y[train_rows], cv.warnings)
         holdout, y_pred, proba, classes, holdout_predict = {}, None, None, None, float("nan")
         if len(split.test):
-            y_pred, proba, decision, holdout_predict = _predict(pipeline, X.iloc[split.test])
+            with single_threaded():
+                y_pred, proba, decision, holdout_predict = _predict(pipeline, X.iloc[split.test])
             classes = getattr(pipeline, "classes_", None)
             holdout = score(dataset.task, y[split.test], y_pred, proba, decision, classes)
         if on_fold:
@@ -396,7 +467,7 @@ def train_model(
             base,
             status=RunStatus.FAILED,
             message=explain_failure(exc),
-            warnings=tuple(found),
+            warnings=tuple(cv.warnings),
             total_seconds=time.perf_counter() - started,
         )
     sampled = len(train_rows) < len(split.train)
@@ -407,18 +478,18 @@ def train_model(
     )
     return replace(
         base,
-        warnings=tuple(found),
-        fold_scores={k: tuple(v) for k, v in fold_scores.items()},
-        cv_mean={k: _nan_stat(np.nanmean, v) for k, v in fold_scores.items()},
-        cv_std={k: _nan_stat(np.nanstd, v) for k, v in fold_scores.items()},
+        warnings=tuple(cv.warnings),
+        fold_scores={k: tuple(v) for k, v in cv.fold_scores.items()},
+        cv_mean={k: cv.mean(k) for k in cv.fold_scores},
+        cv_std={k: cv.std(k) for k in cv.fold_scores},
         holdout=holdout,
         holdout_index=dataset.frame.index.to_numpy()[split.test],
         y_true=y[split.test],
         y_pred=y_pred,
         proba=proba,
         classes=tuple(classes) if classes is not None else None,
-        fit_seconds=float(np.mean(fit_times)) if fit_times else final_fit,
-        predict_seconds=float(np.mean(predict_times)) if predict_times else holdout_predict,
+        fit_seconds=float(np.mean(cv.fit_times)) if cv.fit_times else final_fit,
+        predict_seconds=float(np.mean(cv.predict_times)) if cv.predict_times else holdout_predict,
         total_seconds=time.perf_counter() - started,
         n_train_rows=len(train_rows),
         sampled=sampled,

@@ -8,17 +8,41 @@ place and are tested without a browser.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from mlcore import dataset as ds_ops
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
+from mlcore.eval_refit import EvaluationState
 from mlcore.generators import GeneratorSpec, generate
+from mlcore.jobs import Job, JobSnapshot, JobState
 from mlcore.loading import load_bytes
+from mlcore.models import default_set, models_for
+from mlcore.prep import PrepSpec
 from mlcore.profile_report import ProfileRun, ProfileSettings, start_profile
 from mlcore.readers import ReadOptions
 from mlcore.samples import load_sample
 from mlcore.schema import ColumnType, Role, Task
+from mlcore.split import SplitSpec
+from mlcore.train import ModelChoice, Run, TrainRequest, validate_request
+from mlcore.training_jobs import TrainingSession, TrainingSnapshot
+from mlcore.tuning import TuneResult, TuneSpec, apply_best, result_from_events, tune, validate_tuning
+
+# Prepare/Train settings that `Workspace.configure` may change.
+TRAIN_SETTINGS = frozenset(
+    {
+        "prep",
+        "split",
+        "seed",
+        "metric",
+        "time_budget",
+        "model_keys",
+        "compare_all",
+        "model_params",
+        "uncapped",
+    }
+)
 
 
 @dataclass
@@ -33,6 +57,30 @@ class Workspace:
     revision: int = 0
     profile_settings: ProfileSettings = field(default_factory=ProfileSettings)
     profile_run: ProfileRun | None = None  # the full report: kept here so it survives page switches
+    # Prepare and Train. `training` holds worker processes: never pickle or cache it.
+    prep: PrepSpec = field(default_factory=PrepSpec)
+    split: SplitSpec = field(default_factory=SplitSpec)
+    seed: int = 0
+    model_keys: tuple[str, ...] = ()  # the models chosen by hand
+    compare_all: bool = False  # train the task's default set instead
+    model_params: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # by (task, model)
+    uncapped: frozenset[str] = frozenset()  # super-linear models trained on all rows despite their cap
+    time_budget: float | None = None  # seconds per model
+    metric: str | None = None  # the leaderboard's main metric (None: the task's default)
+    runs: list[Run] = field(default_factory=list)  # every finished run, across trainings and page switches
+    repeats: dict[str, bool] = field(default_factory=dict)  # run id → re-run gave identical scores
+    training: TrainingSession | None = None
+    train_problem: MLCoreError | None = None
+    tuning: TuningRun | None = None  # the latest search (a worker process while it runs)
+    tune_problem: MLCoreError | None = None
+    # Evaluate. `evaluation` may hold worker processes (refit analyses): never pickle or cache it.
+    evaluation: EvaluationState = field(default_factory=EvaluationState)
+    show_explanations: bool = True  # the learners' "what this means" texts next to metrics and charts
+    # Explain, Predict, Export. `explanations` may hold worker processes (slow SHAP runs): never pickle it.
+    use_run: str | None = None  # the run chosen on the Explain, Predict and Export pages
+    explain_settings: Any = None  # the `mlcore.explain.ExplainSettings` chosen on the Explain page
+    explanations: dict[str, Any] = field(default_factory=dict)  # run id + settings → result or running job
+    imported_models: list[Any] = field(default_factory=list)  # `Predictor`s loaded from .skops bundles
 
     def _apply(self, change: Callable[[], None]) -> bool:
         """Run a change; on an `MLCoreError` keep everything as it was and remember the problem."""
@@ -126,3 +174,174 @@ class Workspace:
             return dataset
 
         return self._edit(edit)
+
+    # ---------- Prepare and Train ----------
+
+    def configure(self, **settings: Any) -> None:
+        """Change Prepare/Train settings; widgets redraw from the new values (a new revision)."""
+        unknown = set(settings) - TRAIN_SETTINGS
+        if unknown:
+            raise AttributeError(f"not a training setting: {', '.join(sorted(unknown))}")
+        for name, value in settings.items():
+            setattr(self, name, value)
+        self.train_problem = None
+        self.revision += 1
+
+    def model_choices(self) -> tuple[ModelChoice, ...]:
+        """The chosen models (or the default set) with their parameters and sample-cap choice."""
+        if self.dataset is None or self.dataset.task is None:
+            return ()
+        task = self.dataset.task
+        known = [m.key for m in models_for(task)]
+        keys = default_set(task) if self.compare_all else [k for k in self.model_keys if k in known]
+        return tuple(
+            ModelChoice(k, dict(self.model_params.get((task.value, k), {})), capped=k not in self.uncapped)
+            for k in keys
+        )
+
+    def train_request(self, models: tuple[ModelChoice, ...] | None = None) -> TrainRequest:
+        """The request for the current dataset; settings that do not apply to it are left out
+        (imbalance handling on a regression target, a split column the table no longer has)."""
+        dataset = self.dataset
+        if dataset is None:
+            raise MLCoreError("Load a dataset first.", "Start on the Data page.")
+        prep = self.prep if dataset.task is Task.CLASSIFICATION else replace(self.prep, imbalance="none")
+        names = {c.name for c in dataset.columns}
+        split = replace(
+            self.split,
+            group_column=self.split.group_column if self.split.group_column in names else None,
+            time_column=self.split.time_column if self.split.time_column in names else None,
+        )
+        chosen = self.model_choices() if models is None else models
+        return TrainRequest(dataset, prep, split, chosen, self.seed, self.time_budget)
+
+    def start_training(self, models: tuple[ModelChoice, ...] | None = None) -> bool:
+        """Start training in worker processes; an input problem is kept in `train_problem` instead."""
+        self.stop_training()
+        try:
+            self.training = TrainingSession(self.train_request(models))
+        except MLCoreError as exc:
+            self.train_problem = exc
+            return False
+        self.train_problem = None
+        return True
+
+    def poll_training(self) -> TrainingSnapshot | None:
+        """The training's state now; runs that finished are added to `runs`."""
+        if self.training is None:
+            return None
+        snapshot = self.training.poll()
+        for run in snapshot.runs:
+            self._keep_run(run)
+        return snapshot
+
+    def stop_training(self) -> None:
+        """Stop a running training; finished models stay in `runs`."""
+        if self.training is not None:
+            for run in self.training.stop().runs:
+                self._keep_run(run)
+
+    def current_runs(self) -> list[Run]:
+        """The runs made on the current data, target and task, including any that finished while no
+        page was polling the training."""
+        self.poll_training()
+        d = self.dataset
+        if d is None:
+            return []
+        here = (d.content_hash, d.target, d.task)
+        return [r for r in self.runs if (r.dataset_hash, r.target, r.task) == here]
+
+    def clear_runs(self) -> None:
+        self.stop_training()
+        self.runs, self.repeats, self.training = [], {}, None
+
+    def start_tuning(self, spec: TuneSpec) -> bool:
+        """Start a search in a worker; input problems go to `tune_problem` before anything starts."""
+        self.stop_tuning()
+        try:
+            request = self.train_request((ModelChoice(spec.model_key, spec.base_params),))
+            validate_request(request)
+            metric = validate_tuning(request, spec)
+        except MLCoreError as exc:
+            self.tune_problem = exc
+            return False
+        self.tune_problem = None
+        # The search stops itself between folds when its budget is spent; the hard cap ends a fold
+        # that overruns it by far.
+        cap = None if spec.time_budget is None else 1.5 * spec.time_budget + 30
+        self.tuning = TuningRun(Job(tune, request, spec, time_budget=cap), spec, request, metric)
+        return True
+
+    def stop_tuning(self) -> None:
+        if self.tuning is not None:
+            self.tuning.job.stop()
+
+    def train_best(self) -> bool:
+        """Train the best settings found as a new run, with the data settings the search used;
+        the model's widgets take those settings too."""
+        if self.tuning is None:
+            return False
+        try:
+            choice = apply_best(self.tuning.poll()[1])
+        except MLCoreError as exc:
+            self.train_problem = exc
+            return False
+        task = self.tuning.request.dataset.task.value
+        self.configure(model_params={**self.model_params, (task, choice.key): dict(choice.params)})
+        self.stop_training()
+        try:
+            self.training = TrainingSession(replace(self.tuning.request, models=(choice,)))
+        except MLCoreError as exc:
+            self.train_problem = exc
+            return False
+        return True
+
+    def _keep_run(self, run: Run) -> None:
+        """Add a run; a re-run with the same settings replaces its twin and records whether the
+        scores came out identical. A stopped or failed re-run never replaces a finished run."""
+        for i, old in enumerate(self.runs):
+            if old.id != run.id:
+                continue
+            if old is run or (old.ok and not run.ok):
+                return
+            if old.ok:
+                self.repeats[run.id] = _same_scores(old, run)
+            self.runs[i] = run
+            return
+        self.runs.append(run)
+
+
+def _same_scores(a: Run, b: Run) -> bool:
+    """Every CV fold score and holdout score equal (NaN equal to NaN)."""
+
+    def flat(run: Run) -> list[float]:
+        folds = [v for k in sorted(run.fold_scores) for v in run.fold_scores[k]]
+        return folds + [run.holdout[k] for k in sorted(run.holdout)]
+
+    left, right = flat(a), flat(b)
+    if len(left) != len(right):
+        return False
+    return all(x == y or (x != x and y != y) for x, y in zip(left, right, strict=True))
+
+
+@dataclass
+class TuningRun:
+    """A hyperparameter search in a worker, with what is needed to read it and train its best."""
+
+    job: Job
+    spec: TuneSpec
+    request: TrainRequest
+    metric: str
+
+    def poll(self) -> tuple[JobSnapshot, TuneResult]:
+        """The job now and the trials so far (all of them once it ends, however it ends)."""
+        snapshot = self.job.poll()
+        if snapshot.state is JobState.DONE:
+            return snapshot, snapshot.result
+        reasons = {
+            JobState.RUNNING: "",
+            JobState.STOPPED: "stopped by you",
+            JobState.TIMED_OUT: "time budget reached",
+            JobState.FAILED: snapshot.error or "the search failed",
+        }
+        return snapshot, result_from_events(self.spec, self.metric, snapshot.events, reasons[snapshot.state])

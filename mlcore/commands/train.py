@@ -1,0 +1,92 @@
+"""`train FILE`: train models with the app's own code and print the leaderboard (or JSON)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+import pandas as pd
+
+from mlcore.commands._shared import add_file_arguments, load_dataset
+from mlcore.errors import MLCoreError
+from mlcore.models import default_set
+from mlcore.split import SplitSpec
+from mlcore.train import METRICS, ModelChoice, TrainRequest, leaderboard, main_metric
+from mlcore.training_jobs import TrainingSession
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("train", help="train models and print the leaderboard")
+    add_file_arguments(parser)
+    parser.add_argument("--models", help="comma-separated model keys (default: the whole default set)")
+    parser.add_argument("--cv", type=int, default=5, help="cross-validation folds (0 for none; default 5)")
+    parser.add_argument("--test-size", type=float, default=0.2, help="holdout share (default 0.2)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for every random step (default 0)")
+    parser.add_argument("--time-budget", type=float, help="seconds allowed per model (default: no limit)")
+    parser.add_argument("--metric", help="metric to rank by (default: accuracy or r2)")
+    parser.add_argument("--all-rows", action="store_true", help="train slow models on all rows, not a sample")
+    parser.add_argument("--workers", type=int, help="models trained at once (default: one per core)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.set_defaults(func=run)
+
+
+def build_request(args: argparse.Namespace) -> TrainRequest:
+    """The request the app would make for these arguments."""
+    dataset = load_dataset(args)
+    if dataset.target is None or dataset.task is None:
+        why = " ".join(dataset.notes)
+        raise MLCoreError(
+            f"No target column was chosen or recognised. {why}".strip(), "Name it with --target COLUMN."
+        )
+    keys = (
+        [k.strip() for k in args.models.split(",") if k.strip()] if args.models else default_set(dataset.task)
+    )
+    return TrainRequest(
+        dataset,
+        split=SplitSpec(test_size=args.test_size, cv_folds=args.cv),
+        models=tuple(ModelChoice(key, capped=not args.all_rows) for key in keys),
+        seed=args.seed,
+        time_budget=args.time_budget,
+    )
+
+
+def _plain(value: object) -> object:
+    """NaN as null, so the JSON output is standard JSON."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    request = build_request(args)
+    session = TrainingSession(request, workers=args.workers)
+    if not args.json:
+        print(f"training {len(request.models)} model(s) on {request.dataset.name} …", file=sys.stderr)
+    snapshot = session.wait()
+    table = leaderboard(snapshot.runs, args.metric)
+    if args.json:
+        out = {
+            "dataset": request.dataset.name,
+            "target": request.dataset.target,
+            "task": request.dataset.task.value,
+            "split": session.split.description,
+            "seconds": snapshot.elapsed,
+            "leaderboard": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
+            "runs": [run.summary() for run in snapshot.runs],
+        }
+        print(json.dumps(_plain(out), indent=2, ensure_ascii=False, default=str))
+        return 0
+    print(session.split.description)
+    with pd.option_context("display.width", 200, "display.max_columns", 12, "display.max_colwidth", 60):
+        label = METRICS[args.metric or main_metric(request.dataset.task)].label
+        keep = ["rank", "model", "status", f"CV {label}", "CV ± std", f"holdout {label}"]
+        shown = table[[*keep, "fit s", "predict s", "rows", "note"]].round(4)
+        print(shown.to_string(index=False, na_rep=""))
+    print(f"\n{len(snapshot.runs)} model(s) in {snapshot.elapsed:.1f} s")
+    return 0

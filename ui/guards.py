@@ -1,0 +1,27 @@
+"""What the model pages need before they can draw: a dataset with a target, or a pointer to Data."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mlcore.dataset import Dataset
+from mlcore.workspace import Workspace
+
+DATA_PAGE = "pages/data.py"
+
+
+def require_target(workspace: Workspace, doing: str) -> Dataset:
+    """The dataset, or stop the page with a plain explanation and a link to the Data page."""
+    dataset = workspace.dataset
+    if dataset is None:
+        st.info(f"No dataset yet. Load one on the Data page before you {doing}.", icon="ℹ️")
+    elif dataset.target is None or dataset.task is None:
+        st.info(
+            f"'{dataset.name}' has no target yet. Choose the column to predict on the Data page before "
+            f"you {doing}.",
+            icon="ℹ️",
+        )
+    else:
+        return dataset
+    st.page_link(DATA_PAGE, label="Go to the Data page", icon="📄")
+    st.stop()
