@@ -1,0 +1,52 @@
+"""Explain: which columns drive a model's predictions, overall and for one row, in the user's own names."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mlcore.errors import MLCoreError
+from ui.explain_state import global_explanation
+from ui.explain_views import draw_global, draw_row, settings_controls
+from ui.feedback import show_problem
+from ui.guards import require_target
+from ui.state import get_workspace
+from ui.use_runs import pick_run
+
+TABS = ["Whole model", "One row"]
+TAB_KEY, LAST_TAB = "explain_tab", "explain_last_tab"
+
+ws = get_workspace()
+st.title("Explain")
+st.caption(
+    "SHAP values show how much each column pushes a prediction up or down, in the names of your own "
+    "columns (one-hot levels and other expanded columns are summed back to the column they came from). "
+    "Permutation importance on the holdout is shown beside them as a model-agnostic cross-check."
+)
+dataset = require_target(ws, "explain a model")
+run = pick_run(ws, dataset, "explain it")
+settings = settings_controls(ws, run)
+
+try:
+    result = global_explanation(ws, run, dataset, settings)
+except MLCoreError as problem:
+    show_problem(problem)
+    st.stop()
+if result is None:
+    st.stop()
+
+
+def _remember_tab() -> None:
+    """Keep the open tab across page switches (widget state of a page is dropped when it is left)."""
+    st.session_state[LAST_TAB] = st.session_state[TAB_KEY]
+
+
+overall, one_row = st.tabs(TABS, key=TAB_KEY, on_change=_remember_tab, default=st.session_state.get(LAST_TAB))
+if overall.open is not False:  # only the open tab runs
+    with overall:
+        draw_global(result)
+if one_row.open is not False:
+    with one_row:
+        try:
+            draw_row(run, dataset, settings)
+        except MLCoreError as problem:
+            show_problem(problem)

@@ -1,0 +1,82 @@
+"""Export: a bundle that runs without the workbench (model, model card, train.py, predict.py) and its code."""
+
+from __future__ import annotations
+
+import shlex
+
+import streamlit as st
+
+from mlcore.bundle import FILE_DESCRIPTIONS, bundle_filename, onnx_outlook
+from mlcore.models import get_model
+from mlcore.prep import PrepSpec
+from mlcore.split import SplitSpec
+from ui.export_cache import bundle, code
+from ui.guards import require_target
+from ui.state import get_workspace
+from ui.use_runs import pick_run
+
+ws = get_workspace()
+st.title("Export")
+st.caption(
+    "Download a trained model as a bundle that runs without this app: the fitted pipeline for scikit-learn "
+    "(joblib) and in skops' safe format, a model card, and plain Python scripts that rebuild the model from "
+    "your file with the same numbers and predict new files."
+)
+dataset = require_target(ws, "export a model")
+run = pick_run(ws, dataset, "export it")
+texts = code(run, dataset)
+
+left, right = st.columns([3, 2])
+with left:
+    files = ["model.joblib", "model.skops", "model_card.md", "model_card.json", *texts.files]
+    if texts.include_data:
+        files.append("data.csv")
+    blocker = onnx_outlook(run, dataset)
+    if not blocker:
+        files.append("model.onnx")
+    st.markdown("**In the bundle**\n\n" + "\n".join(f"- `{f}`: {FILE_DESCRIPTIONS[f]}" for f in files))
+    st.caption(
+        f"ONNX: left out, {blocker}"
+        if blocker
+        else "ONNX: included when the converted model agrees with the pipeline (the card says how well)."
+    )
+    for note in texts.notes:
+        st.caption(note)
+with right:
+    st.download_button(
+        "Download the bundle (.zip)",
+        data=lambda: bundle(run, dataset).zip_bytes(),
+        file_name=bundle_filename(run, dataset),
+        mime="application/zip",
+        type="primary",
+        icon=":material/download:",
+        on_click="ignore",
+        help="Built when you click: the model is saved twice and the ONNX conversion is checked, which can "
+        "take a few seconds for large forests.",
+    )
+    st.markdown(
+        "**On your machine**\n\n"
+        "1. Unzip the bundle and `pip install -r requirements.txt`\n"
+        f"2. `python train.py {texts.data_file}`: rebuilds the model, prints the card's metrics\n"
+        "3. `python predict.py new_rows.csv -o predictions.csv`"
+    )
+    defaults = get_model(run.task, run.model_key).defaults()
+    default = run.prep == PrepSpec() and run.split == SplitSpec() and run.params == defaults
+    st.caption(
+        ("The same bundle" if default else "A bundle with the default preprocessing, split and settings")
+        + " from the command line"
+        + ("" if texts.data_file == dataset.name else f" (with the {texts.data_file} of the bundle)")
+        + ":"
+    )
+    st.code(
+        f"python -m mlcore export {shlex.quote(texts.data_file)} --target {shlex.quote(run.target)} "
+        f"--model {run.model_key} --seed {run.seed} -o bundle.zip",
+        language="bash",
+        wrap_lines=True,
+    )
+
+st.subheader("Show me the code")
+names = list(texts.files)
+for tab, name in zip(st.tabs(names), names, strict=True):
+    with tab:
+        st.code(texts.files[name], language="python" if name.endswith(".py") else "text", line_numbers=True)

@@ -1,0 +1,37 @@
+"""Predict: one row from a form (with its explanation) or a whole file, with a trained or imported model."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.predict_views import batch, choose_predictor, import_panel, one_row
+from ui.state import get_workspace
+from ui.use_runs import TRAIN_PAGE
+
+ws = get_workspace()
+st.title("Predict")
+st.caption(
+    "Use a trained model on new data: fill in one row, or upload a file with the same columns. New files are "
+    "checked against the columns the model was trained on; the predictions download as CSV or Parquet."
+)
+import_panel(ws)
+chosen = choose_predictor(ws, ws.dataset)
+if chosen is None:
+    st.info(
+        "No model yet: train one on the Train page, or import a bundle exported earlier (above).", icon="ℹ️"
+    )
+    st.page_link(TRAIN_PAGE, label="Go to the Train page", icon="🏋️")
+    st.stop()
+predictor, run = chosen
+schema = predictor.schema
+st.caption(
+    f"Predicts **{schema.target}** ({schema.task.value}) from {len(schema.features)} column(s): "
+    + ", ".join(schema.names[:12])
+    + (" …" if len(schema.names) > 12 else "")
+)
+
+form_tab, file_tab = st.tabs(["One row", "A file"])
+with form_tab:
+    one_row(predictor, run, ws.dataset if run is not None else None)
+with file_tab:
+    batch(predictor)

@@ -1,0 +1,110 @@
+"""AppTest for the Explain page with trained runs put into the workspace."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+from model_helpers import make_dataset, make_frame, train
+
+from mlcore import explain
+from mlcore.evaluate import ranked
+from mlcore.explain import ExplainSettings, confidently_wrong
+from mlcore.split import SplitSpec
+from mlcore.workspace import Workspace
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGE = "pages/explain.py"
+
+
+@pytest.fixture(scope="module")
+def trained():
+    dataset = make_dataset(make_frame(160), "kind")
+    split = SplitSpec(test_size=0.25, cv_folds=0)
+    return dataset, [train(dataset, "xgboost", split=split), train(dataset, "knn", split=split)]
+
+
+def _open(dataset=None, runs=(), **settings) -> AppTest:
+    ws = Workspace(dataset=dataset, runs=list(runs), **settings)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["workspace"] = ws
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def _charts(at: AppTest) -> dict[str, dict]:
+    return {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+
+
+def _chart(at: AppTest, key: str) -> dict:
+    return next(spec for name, spec in _charts(at).items() if key in name)
+
+
+def test_without_a_model_the_page_points_to_training(trained):
+    dataset, _ = trained
+    at = _open(dataset)
+    assert any("No trained model" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+def test_global_views_in_original_column_names(trained):
+    dataset, runs = trained
+    at = _open(dataset, runs)
+    assert at.selectbox[0].label == "Model" and at.selectbox[0].value == ranked(runs)[0].id  # best first
+    at = _open(dataset, runs, use_run=runs[0].id)  # the XGBoost run, chosen before on another page
+    assert at.selectbox[0].value == runs[0].id
+    bars = _chart(at, "explain_bar")["data"][0]
+    assert set(bars["y"]) == {"a", "b", "colour", "flag"}  # summed back: one bar per column
+    permutation = _chart(at, "explain_permutation")["data"][0]
+    assert set(permutation["y"]) == {"a", "b", "colour", "flag"}
+    assert _chart(at, "explain_swarm") and _chart(at, "explain_dependence_plot")
+    at.toggle(key="explain_expanded").set_value(True).run()
+    expanded = _chart(at, "explain_bar")["data"][0]["y"]
+    assert any(name.startswith("categorical__colour_") for name in expanded)
+    at.selectbox(key="explain_output").set_value("low").run()
+    assert "class low" in _chart(at, "explain_swarm")["layout"]["title"]["text"]
+    ws = at.session_state["workspace"]
+    assert len([v for v in ws.explanations.values() if isinstance(v, explain.GlobalExplanation)]) == 1
+
+
+def test_one_row_starts_with_the_most_confidently_wrong(trained):
+    dataset, runs = trained
+    at = _open(dataset, runs, use_run=runs[0].id)
+    at.session_state["explain_tab"] = "One row"
+    at.run()
+    assert not at.exception
+    wrong = confidently_wrong(runs[0])
+    row = at.selectbox(key="explain_row")
+    assert row.value == wrong["row"].iloc[0]
+    assert "actual" in row.format_func(row.value)
+    waterfall = _chart(at, "explain_local")["data"][0]
+    assert waterfall["type"] == "waterfall" and waterfall["y"][0] == "average prediction"
+    predicted = runs[0].y_pred[list(runs[0].holdout_index).index(row.value)]
+    assert at.selectbox(key="explain_local_class").value == predicted
+
+
+def test_slow_explanations_run_in_the_background(trained, monkeypatch):
+    dataset, runs = trained
+    monkeypatch.setattr(explain, "FAST_SECONDS", 0.0)  # every estimate counts as slow
+    knn = runs[1]
+    at = _open(dataset, [knn], explain_settings=ExplainSettings(agnostic_rows=5, background=10))
+    assert any("about" in i.value for i in at.info)  # the estimate, before anything starts
+    next(b for b in at.button if b.label == "Explain").click().run()
+    deadline = time.monotonic() + 120
+    while not any("explain_bar" in c.proto.id for c in at.get("plotly_chart")):
+        assert time.monotonic() < deadline and not at.exception
+        time.sleep(0.5)
+        at.run()
+    assert (
+        len(_chart(at, "explain_swarm")["data"][0]["x"]) + len(_chart(at, "explain_swarm")["data"][-1]["x"])
+        > 0
+    )
+    assert "KernelExplainer" in at.expander[0].label

@@ -1,0 +1,58 @@
+"""The run the Explain, Predict and Export pages work on: chosen once, remembered across pages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mlcore.dataset import Dataset
+from mlcore.evaluate import display_names, ranked
+from mlcore.train import METRICS, Run, main_metric
+from mlcore.workspace import Workspace
+
+TRAIN_PAGE = "pages/train.py"
+
+
+def usable_runs(ws: Workspace) -> list[Run]:
+    """Finished runs on the loaded data with a fitted model, best first (the leaderboard's order)."""
+    return [r for r in ranked(ws.current_runs(), ws.metric) if r.pipeline is not None]
+
+
+def _score(run: Run) -> str:
+    metric = main_metric(run.task)
+    value = run.cv_mean.get(metric)
+    where = "CV"
+    if value is None or value != value:
+        value, where = run.holdout.get(metric), "holdout"
+    if value is None or value != value:
+        return ""
+    return f" · {where} {METRICS[metric].label} {value:.3f}"
+
+
+def pick_run(ws: Workspace, dataset: Dataset, doing: str) -> Run:
+    """A select box of the usable runs (the last one chosen on any of these pages first)."""
+    runs = usable_runs(ws)
+    if not runs:
+        st.info(
+            f"No trained model on '{dataset.name}' yet. Train one on the Train page to {doing}.", icon="ℹ️"
+        )
+        st.page_link(TRAIN_PAGE, label="Go to the Train page", icon="🏋️")
+        st.stop()
+    names = display_names(runs)
+    ids = [r.id for r in runs]
+    by_id = {r.id: r for r in runs}
+    key = f"use_run@{hash(tuple(ids))}"
+
+    def remember() -> None:
+        ws.use_run = st.session_state[key]
+
+    chosen = st.selectbox(
+        "Model",
+        ids,
+        index=ids.index(ws.use_run) if ws.use_run in ids else 0,
+        format_func=lambda i: f"{names[i]}{_score(by_id[i])}",
+        key=key,
+        on_change=remember,
+        help="Trained models on this data, best first; the choice is shared by Explain, Predict and Export.",
+    )
+    ws.use_run = chosen
+    return by_id[chosen]
