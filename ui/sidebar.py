@@ -1,4 +1,4 @@
-"""The sidebar every page shows: the active dataset at a glance."""
+"""The sidebar every page shows: the active dataset at a glance, and any training in progress."""
 
 from __future__ import annotations
 
@@ -8,16 +8,32 @@ from mlcore.workspace import Workspace
 
 
 def draw_sidebar(workspace: Workspace) -> None:
-    dataset = workspace.dataset
     with st.sidebar:
-        st.markdown("### Active dataset")
-        if dataset is None:
-            st.caption("No dataset loaded yet. Start on the **Data** page.")
-            return
-        st.markdown(f"**{dataset.name}**")
-        st.markdown(
-            f"{dataset.n_rows:,} rows × {dataset.n_columns} columns  \n"
-            f"Target: **{dataset.target or '—'}**  \n"
-            f"Task: **{dataset.task.value if dataset.task else '—'}**"
-        )
-        st.caption(f"{len(dataset.features)} feature(s) · id {dataset.content_hash[:8]}")
+        _dataset_summary(workspace)
+        if workspace.training is not None:
+            _training_status(workspace)
+
+
+def _dataset_summary(workspace: Workspace) -> None:
+    dataset = workspace.dataset
+    st.markdown("### Active dataset")
+    if dataset is None:
+        st.caption("No dataset loaded yet. Start on the **Data** page.")
+        return
+    st.markdown(f"**{dataset.name}**")
+    st.markdown(
+        f"{dataset.n_rows:,} rows × {dataset.n_columns} columns  \n"
+        f"Target: **{dataset.target or '—'}**  \n"
+        f"Task: **{dataset.task.value if dataset.task else '—'}**"
+    )
+    st.caption(f"{len(dataset.features)} feature(s) · id {dataset.content_hash[:8]}")
+
+
+@st.fragment(run_every=2)
+def _training_status(workspace: Workspace) -> None:
+    """Polled on every page, so progress shows and time budgets hold wherever the user is."""
+    snapshot = workspace.poll_training()
+    if snapshot is None or not snapshot.running:
+        return
+    finished = sum(1 for model in snapshot.models if model.state not in ("queued", "running"))
+    st.progress(snapshot.progress, text=f"Training: {finished} of {len(snapshot.models)} models done")
