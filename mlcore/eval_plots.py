@@ -1,0 +1,459 @@
+"""Figures of the Evaluate page: pure functions from evaluation results to plotly figures.
+
+Each series keeps its colour by position (the page passes runs in selection order, so a model has
+the same colour in every chart). Long curves are thinned and big scatters sampled for drawing only;
+the numbers behind them stay exact. Figures use no plotly template: Streamlit applies its theme, and
+the HTML report sets one on export. Bad arguments raise `ValueError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from mlcore.eval_refit import LearningCurve, ValidationCurve
+from mlcore.evaluate import CalibrationCurve, ConfusionMatrix, Curve, ThresholdAnalysis, ThresholdPoint
+
+# Okabe-Ito: distinguishable for colour-blind readers.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+MAX_CURVE_POINTS = 400
+MAX_SCATTER_POINTS = 2_000
+HEIGHT = 380
+_GUIDE = {"color": "#999999", "dash": "dash", "width": 1}
+
+
+def colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def _layout(fig: go.Figure, title: str, x: str, y: str, **extra: Any) -> go.Figure:
+    settings: dict[str, Any] = {
+        "title": {"text": title},
+        "height": HEIGHT,
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+        "template": "none",
+    }
+    fig.update_layout(settings | extra)
+    fig.update_xaxes(title_text=x)
+    fig.update_yaxes(title_text=y)
+    return fig
+
+
+def _need(items: Sequence[Any] | Mapping[str, Any], what: str) -> None:
+    if len(items) == 0:
+        raise ValueError(f"No {what} to draw.")
+
+
+def thin(x: np.ndarray, y: np.ndarray, max_points: int = MAX_CURVE_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """At most `max_points` evenly spaced points of a curve, always keeping both ends."""
+    if max_points < 2:
+        raise ValueError("A curve needs at least two points.")
+    if len(x) != len(y):
+        raise ValueError("x and y must have the same length.")
+    if len(x) <= max_points:
+        return np.asarray(x), np.asarray(y)
+    keep = np.unique(np.linspace(0, len(x) - 1, max_points).round().astype(int))
+    return np.asarray(x)[keep], np.asarray(y)[keep]
+
+
+def _sample(frame: pd.DataFrame, max_points: int, seed: int) -> pd.DataFrame:
+    if max_points < 1:
+        raise ValueError("max_points must be at least 1.")
+    return frame if len(frame) <= max_points else frame.sample(max_points, random_state=seed)
+
+
+# ---------- comparing runs ----------
+
+
+def fold_spread(scores: Mapping[str, Sequence[float]], metric_label: str) -> go.Figure:
+    """Each model's CV scores, one box per model with every fold as a point."""
+    _need(scores, "fold scores")
+    fig = go.Figure()
+    for i, (name, values) in enumerate(scores.items()):
+        if len(values) == 0:
+            raise ValueError(f"'{name}' has no fold scores.")
+        fig.add_box(
+            y=list(values),
+            name=name,
+            boxpoints="all",
+            jitter=0.3,
+            pointpos=0,
+            marker={"color": colour(i), "size": 8},
+            line={"color": colour(i)},
+            boxmean=True,
+            hovertemplate=f"{name}<br>{metric_label}: %{{y:.4f}}<extra></extra>",
+        )
+    return _layout(fig, f"CV {metric_label} on each fold", "", metric_label, showlegend=False)
+
+
+def _heatmap_values(cm: ConfusionMatrix, normalized: bool) -> tuple[np.ndarray, list[list[str]], np.ndarray]:
+    shares = cm.normalized
+    z = shares if normalized else cm.counts
+    text = [[f"{v:.0%}" if normalized else f"{v:,}" for v in row] for row in z]
+    return z, text, np.dstack([cm.counts, shares])
+
+
+def confusion_heatmap(cm: ConfusionMatrix, normalized: bool = False, title: str = "") -> go.Figure:
+    """Actual classes down, predicted across; cells show counts or the share of the actual class."""
+    n = len(cm.labels)
+    if cm.counts.shape != (n, n) or n == 0:
+        raise ValueError("The confusion matrix must be square with one row per label.")
+    z, text, custom = _heatmap_values(cm, normalized)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=list(cm.labels),
+            y=list(cm.labels),
+            text=text,
+            texttemplate="%{text}",
+            customdata=custom,
+            colorscale="Blues",
+            zmin=0,
+            zmax=1 if normalized else None,
+            showscale=False,
+            hovertemplate="actual %{y}, predicted %{x}<br>%{customdata[0]:,} rows "
+            "(%{customdata[1]:.1%} of actual %{y})<extra></extra>",
+        )
+    )
+    size = min(HEIGHT + 40 * max(n - 4, 0), 700)
+    return _layout(
+        fig,
+        title,
+        "predicted",
+        "actual",
+        yaxis={"autorange": "reversed", "type": "category"},
+        xaxis={"type": "category", "side": "bottom"},
+        height=size,
+    )
+
+
+def roc_figure(curves: Sequence[tuple[str, Curve]], max_points: int = MAX_CURVE_POINTS) -> go.Figure:
+    """ROC curves overlaid, with the diagonal of a model that guesses."""
+    _need(curves, "ROC curves")
+    fig = go.Figure()
+    fig.add_scatter(
+        x=[0, 1], y=[0, 1], mode="lines", line=_GUIDE, name="guessing (AUC 0.5)", hoverinfo="skip"
+    )
+    for i, (name, curve) in enumerate(curves):
+        x, y = thin(curve.x, curve.y, max_points)
+        fig.add_scatter(
+            x=x,
+            y=y,
+            mode="lines",
+            name=f"{name} (AUC {curve.area:.3f})",
+            line={"color": colour(i), "width": 2},
+            hovertemplate="false positive rate %{x:.3f}<br>true positive rate %{y:.3f}<extra>"
+            + name
+            + "</extra>",
+        )
+    return _layout(
+        fig,
+        "ROC curve",
+        "false positive rate",
+        "true positive rate",
+        xaxis={"range": [0, 1]},
+        yaxis={"range": [0, 1.02]},
+    )
+
+
+def pr_figure(curves: Sequence[tuple[str, Curve]], max_points: int = MAX_CURVE_POINTS) -> go.Figure:
+    """Precision-recall curves overlaid, with each class's share as the line of a guessing model."""
+    _need(curves, "precision-recall curves")
+    fig = go.Figure()
+    for baseline in sorted({round(c.baseline, 6) for _, c in curves}):
+        fig.add_scatter(
+            x=[0, 1],
+            y=[baseline, baseline],
+            mode="lines",
+            line=_GUIDE,
+            hoverinfo="skip",
+            name=f"guessing (precision {baseline:.2f})",
+        )
+    for i, (name, curve) in enumerate(curves):
+        x, y = thin(curve.x, curve.y, max_points)
+        fig.add_scatter(
+            x=x,
+            y=y,
+            mode="lines",
+            name=f"{name} (AP {curve.area:.3f})",
+            line={"color": colour(i), "width": 2, "shape": "hv"},
+            hovertemplate="recall %{x:.3f}<br>precision %{y:.3f}<extra>" + name + "</extra>",
+        )
+    return _layout(
+        fig,
+        "Precision-recall curve",
+        "recall",
+        "precision",
+        xaxis={"range": [0, 1]},
+        yaxis={"range": [0, 1.02]},
+    )
+
+
+def calibration_figure(curves: Sequence[tuple[str, CalibrationCurve]]) -> go.Figure:
+    """Observed share against mean predicted probability per bin; the diagonal is perfect calibration."""
+    _need(curves, "calibration curves")
+    fig = go.Figure()
+    fig.add_scatter(
+        x=[0, 1], y=[0, 1], mode="lines", line=_GUIDE, name="perfectly calibrated", hoverinfo="skip"
+    )
+    for i, (name, curve) in enumerate(curves):
+        fig.add_scatter(
+            x=curve.mean_predicted,
+            y=curve.fraction_positive,
+            customdata=curve.counts,
+            mode="lines+markers",
+            name=f"{name} (Brier {curve.brier:.3f})",
+            line={"color": colour(i), "width": 2},
+            hovertemplate="predicted %{x:.2f}<br>observed %{y:.2f}<br>%{customdata:,} rows<extra>"
+            + name
+            + "</extra>",
+        )
+    return _layout(
+        fig,
+        "Calibration curve",
+        "mean predicted probability",
+        "observed share of the class",
+        xaxis={"range": [0, 1]},
+        yaxis={"range": [0, 1.02]},
+    )
+
+
+# ---------- threshold ----------
+
+
+def threshold_figure(
+    analysis: ThresholdAnalysis, threshold: float, best: ThresholdPoint | None = None, points: int = 201
+) -> go.Figure:
+    """Precision, recall and F1 as the threshold moves, with the chosen and the best threshold marked.
+
+    The chosen threshold is the last trace, so `move_threshold` can move it without rebuilding.
+    """
+    if not analysis.low <= threshold <= analysis.high:
+        raise ValueError(f"The threshold must be between {analysis.low:g} and {analysis.high:g}.")
+    sweep = analysis.sweep(points)
+    fig = go.Figure()
+    for i, metric in enumerate(("precision", "recall", "f1")):
+        fig.add_scatter(
+            x=sweep["threshold"],
+            y=sweep[metric],
+            mode="lines",
+            name="F1" if metric == "f1" else metric,
+            line={"color": colour(i), "width": 2},
+            hovertemplate="threshold %{x:.3f}: %{y:.3f}<extra></extra>",
+        )
+    if best is not None:
+        fig.add_scatter(
+            x=[best.threshold, best.threshold],
+            y=[0, 1],
+            mode="lines",
+            name=f"best ({best.threshold:.3f})",
+            line={"color": colour(3), "dash": "dot", "width": 2},
+            hoverinfo="skip",
+        )
+    fig.add_scatter(
+        x=[threshold, threshold],
+        y=[0, 1],
+        mode="lines",
+        name="chosen threshold",
+        line={"color": "#333333", "width": 2},
+        hoverinfo="skip",
+    )
+    what = "probability" if analysis.kind == "probability" else "decision value"
+    return _layout(
+        fig,
+        f"Scores as the threshold moves (positive class: {analysis.positive})",
+        f"threshold on the {what}",
+        "score",
+        yaxis={"range": [0, 1.02]},
+    )
+
+
+def move_threshold(spec: dict[str, Any], threshold: float) -> dict[str, Any]:
+    """A `threshold_figure` (as a plotly dict) with the chosen threshold moved: no figure is rebuilt,
+    which keeps the slider's redraw fast. The input is left unchanged."""
+    data = list(spec["data"])
+    data[-1] = {**data[-1], "x": [threshold, threshold]}
+    return {**spec, "data": data}
+
+
+def refill_confusion(
+    spec: dict[str, Any], cm: ConfusionMatrix, normalized: bool, title: str
+) -> dict[str, Any]:
+    """A `confusion_heatmap` (as a plotly dict) showing another matrix of the same size, without
+    rebuilding the figure. The input is left unchanged."""
+    if len(cm.labels) != len(spec["data"][0]["x"]):
+        raise ValueError("The new matrix must have as many classes as the figure.")
+    z, text, custom = _heatmap_values(cm, normalized)
+    trace = {
+        **spec["data"][0],
+        "x": list(cm.labels),
+        "y": list(cm.labels),
+        "z": z,
+        "text": text,
+        "customdata": custom,
+        "zmax": 1 if normalized else None,
+    }
+    if not normalized:
+        del trace["zmax"]
+    layout = {**spec["layout"], "title": {**spec["layout"].get("title", {}), "text": title}}
+    return {**spec, "data": [trace, *spec["data"][1:]], "layout": layout}
+
+
+# ---------- curves that refit ----------
+
+
+def _band(fig: go.Figure, x: Sequence[Any], mean: np.ndarray, std: np.ndarray, name: str, i: int) -> None:
+    fig.add_scatter(
+        x=list(x) + list(x)[::-1],
+        y=list(mean + std) + list((mean - std)[::-1]),
+        mode="lines",
+        fill="toself",
+        fillcolor=colour(i),
+        opacity=0.15,
+        line={"width": 0},
+        hoverinfo="skip",
+        showlegend=False,
+    )
+    fig.add_scatter(
+        x=list(x),
+        y=mean,
+        mode="lines+markers",
+        name=name,
+        line={"color": colour(i), "width": 2},
+        hovertemplate="%{x}: %{y:.4f}<extra>" + name + "</extra>",
+    )
+
+
+def learning_curve_figure(curve: LearningCurve, metric_label: str) -> go.Figure:
+    """Mean train and validation score against training rows, shaded ± one standard deviation."""
+    if len(curve.sizes) == 0 or curve.train.shape[0] != len(curve.sizes):
+        raise ValueError("The learning curve needs one row of scores per training size.")
+    fig = go.Figure()
+    _band(fig, curve.sizes, curve.train_mean, curve.train_std, "training rows", 0)
+    _band(fig, curve.sizes, curve.validation_mean, curve.validation_std, "validation rows", 1)
+    return _layout(fig, "Learning curve", "training rows", metric_label)
+
+
+def validation_curve_figure(curve: ValidationCurve, metric_label: str) -> go.Figure:
+    """Mean train and validation score for each value of one hyperparameter; the run's value marked."""
+    if len(curve.values) == 0 or curve.train.shape[0] != len(curve.values):
+        raise ValueError("The validation curve needs one row of scores per value.")
+    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in curve.values)
+    labels = list(curve.value_labels) or [str(v) for v in curve.values]
+    x = list(curve.values) if numeric else labels
+    fig = go.Figure()
+    _band(fig, x, curve.train_mean, curve.train_std, "training rows", 0)
+    _band(fig, x, curve.validation_mean, curve.validation_std, "validation rows", 1)
+    current = (
+        curve.current
+        if numeric
+        else (labels[curve.values.index(curve.current)] if curve.current in curve.values else None)
+    )
+    if current in x:
+        fig.add_vline(
+            x=current if numeric else x.index(current),
+            line={"color": "#333333", "dash": "dot"},
+            annotation_text="this run",
+        )
+    axis = (
+        {"type": "log", "dtick": "D2"}
+        if curve.log and numeric
+        else {"type": "linear" if numeric else "category"}
+    )
+    return _layout(fig, f"Validation curve: {curve.label}", curve.label, metric_label, xaxis=axis)
+
+
+# ---------- regression ----------
+
+
+def _series(series: Mapping[str, pd.DataFrame]) -> None:
+    _need(series, "predictions")
+    for name, frame in series.items():
+        missing = {"actual", "predicted", "residual"} - set(frame.columns)
+        if missing:
+            raise ValueError(f"'{name}' lacks the column(s) {', '.join(sorted(missing))}.")
+
+
+def _sampled_note(series: Mapping[str, pd.DataFrame], max_points: int) -> str:
+    n = max(len(f) for f in series.values())
+    return f" (a random sample of {max_points:,} of {n:,} rows)" if n > max_points else ""
+
+
+def predicted_vs_actual(
+    series: Mapping[str, pd.DataFrame], max_points: int = MAX_SCATTER_POINTS, seed: int = 0
+) -> go.Figure:
+    """Each run's predictions against the true values; points on the diagonal are exact."""
+    _series(series)
+    fig = go.Figure()
+    low = min(min(f["actual"].min(), f["predicted"].min()) for f in series.values())
+    high = max(max(f["actual"].max(), f["predicted"].max()) for f in series.values())
+    fig.add_scatter(
+        x=[low, high], y=[low, high], mode="lines", line=_GUIDE, name="perfect prediction", hoverinfo="skip"
+    )
+    for i, (name, frame) in enumerate(series.items()):
+        shown = _sample(frame, max_points, seed)
+        fig.add_scatter(
+            x=shown["actual"],
+            y=shown["predicted"],
+            mode="markers",
+            name=name,
+            marker={"color": colour(i), "size": 5, "opacity": 0.6},
+            hovertemplate="actual %{x:.4g}<br>predicted %{y:.4g}<extra>" + name + "</extra>",
+        )
+    return _layout(fig, "Predicted against actual" + _sampled_note(series, max_points), "actual", "predicted")
+
+
+def residuals_vs_predicted(
+    series: Mapping[str, pd.DataFrame], max_points: int = MAX_SCATTER_POINTS, seed: int = 0
+) -> go.Figure:
+    """Residual (actual − predicted) against the prediction; a pattern means a systematic error."""
+    _series(series)
+    fig = go.Figure()
+    fig.add_hline(y=0, line=_GUIDE)
+    for i, (name, frame) in enumerate(series.items()):
+        shown = _sample(frame, max_points, seed)
+        fig.add_scatter(
+            x=shown["predicted"],
+            y=shown["residual"],
+            mode="markers",
+            name=name,
+            marker={"color": colour(i), "size": 5, "opacity": 0.6},
+            hovertemplate="predicted %{x:.4g}<br>residual %{y:.4g}<extra>" + name + "</extra>",
+        )
+    return _layout(
+        fig,
+        "Residuals against predicted" + _sampled_note(series, max_points),
+        "predicted",
+        "residual (actual − predicted)",
+    )
+
+
+def residual_histogram(series: Mapping[str, pd.DataFrame], bins: int = 40) -> go.Figure:
+    """The distribution of residuals per run, overlaid; a good model is centred on zero and narrow."""
+    _series(series)
+    if bins < 2:
+        raise ValueError("A histogram needs at least two bins.")
+    low = min(f["residual"].min() for f in series.values())
+    high = max(f["residual"].max() for f in series.values())
+    edges = np.linspace(low, high if high > low else low + 1, bins + 1)
+    fig = go.Figure()
+    for i, (name, frame) in enumerate(series.items()):
+        counts, _ = np.histogram(frame["residual"], bins=edges)
+        fig.add_bar(
+            x=(edges[:-1] + edges[1:]) / 2,
+            y=counts,
+            width=np.diff(edges),
+            name=name,
+            marker={"color": colour(i)},
+            opacity=0.55,
+            hovertemplate="residual ≈ %{x:.4g}<br>%{y:,} rows<extra>" + name + "</extra>",
+        )
+    fig.add_vline(x=0, line=_GUIDE)
+    return _layout(
+        fig, "Distribution of residuals", "residual (actual − predicted)", "rows", barmode="overlay"
+    )

@@ -1,0 +1,216 @@
+"""AppTest for the Evaluate page with trained runs put into the workspace."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mlcore.evaluate import evaluate_run
+from mlcore.samples import load_sample
+from mlcore.split import SplitSpec
+from mlcore.train import ModelChoice, TrainRequest, train_model
+from mlcore.workspace import Workspace
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGE = "pages/evaluate.py"
+
+
+def _runs(sample: str, *models: str):
+    dataset = load_sample(sample)
+    request = TrainRequest(dataset, split=SplitSpec(test_size=0.25, cv_folds=3))
+    return dataset, [train_model(request, ModelChoice(m)) for m in models]
+
+
+@pytest.fixture(scope="module")
+def binary():
+    return _runs("breast_cancer", "logistic_regression", "naive_bayes", "decision_tree", "linear_svm")
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return _runs("iris", "logistic_regression", "naive_bayes")
+
+
+def _open(dataset=None, runs=()) -> AppTest:
+    ws = Workspace(dataset=dataset, runs=list(runs))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["workspace"] = ws
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def _tab(at: AppTest, label: str) -> None:
+    at.session_state["evaluate_tab"] = label
+    at.run()
+    assert not at.exception
+
+
+def _charts(at: AppTest) -> dict[str, dict]:
+    """Plotly figures drawn, by their element key."""
+    return {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+
+
+def _chart(at: AppTest, key: str) -> dict:
+    return next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if key in c.proto.id)
+
+
+def _array(value) -> np.ndarray:
+    """A plotly array from the figure JSON: a plain list, or a typed array (base64 with dtype and shape)."""
+    if isinstance(value, dict):
+        shape = [int(n) for n in str(value.get("shape", "-1")).split(",")]
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).reshape(shape)
+    return np.asarray(value)
+
+
+def _text(at: AppTest) -> str:
+    return " ".join(str(e.value) for kind in ("markdown", "caption", "info", "success") for e in at.get(kind))
+
+
+def test_without_runs_the_page_points_to_training(binary):
+    at = _open()
+    assert any("No dataset yet" in i.value for i in at.info)
+    at = _open(binary[0])
+    assert any("No trained model" in i.value for i in at.info)
+
+
+def test_default_selection_is_the_top_of_the_leaderboard_and_scores_match(binary):
+    dataset, runs = binary
+    at = _open(dataset, runs)
+    by_accuracy = sorted(runs, key=lambda r: -r.cv_mean["accuracy"])
+    picker = at.multiselect[0]
+    assert picker.value == [r.id for r in by_accuracy[:3]]
+    assert [t.label for t in at.tabs][:4] == [
+        "Scores",
+        "Confusion matrices",
+        "ROC, PR and calibration",
+        "Threshold",
+    ]
+    cv, holdout, report = (d.value.set_index(d.value.columns[0]) for d in at.dataframe)
+    assert list(cv.columns) == [r.label for r in by_accuracy[:3]] + ["best"]
+    best = by_accuracy[0]
+    assert holdout.loc["accuracy", best.label] == f"{evaluate_run(best, dataset).metrics['accuracy']:.4f}"
+    assert set(report["model"]) == {r.label for r in by_accuracy[:3]} and list(report.index[:1]) == ["benign"]
+    assert "leads" in _text(at)  # the paired fold comparison of the two best
+
+    picker.set_value([runs[3].id, runs[1].id]).run()  # linear SVM and naive Bayes
+    assert not at.exception
+    holdout = at.dataframe[1].value.set_index("metric")
+    assert list(holdout.columns) == ["Linear SVM", "Gaussian naive Bayes", "best"]
+    assert holdout.loc["log loss", "Linear SVM"] == "—"  # no probabilities
+    assert at.session_state["workspace"].evaluation.selected == (runs[3].id, runs[1].id)
+
+
+def test_confusion_matrices_side_by_side_counts_and_shares(binary):
+    dataset, runs = binary
+    at = _open(dataset, runs)
+    _tab(at, "Confusion matrices")
+    charts = list(_charts(at).values())
+    assert len(charts) == 3
+    chosen = [r for r in sorted(runs, key=lambda r: -r.cv_mean["accuracy"])[:3]]
+    for spec, run in zip(charts, chosen, strict=True):
+        heat = spec["data"][0]
+        assert heat["x"] == ["benign", "malignant"]  # the original class names
+        assert np.array_equal(_array(heat["z"]), evaluate_run(run, dataset).confusion.counts)
+    at.segmented_control(key="evaluate_cm_view").set_value("shares").run()
+    heat = next(iter(_charts(at).values()))["data"][0]
+    assert np.allclose(_array(heat["z"]).sum(axis=1), 1.0)
+
+
+def test_threshold_slider_updates_the_confusion_matrix(binary):
+    dataset, runs = binary
+    at = _open(dataset, runs)
+    _tab(at, "Threshold")
+    run = max(runs, key=lambda r: r.cv_mean["accuracy"])
+    e = evaluate_run(run, dataset)
+    slider = at.slider[0]
+    assert slider.value == 0.5
+    assert np.array_equal(_array(_chart(at, "threshold_confusion")["data"][0]["z"]), e.confusion.counts)
+    slider.set_value(0.05).run()
+    assert not at.exception
+    z = _array(_chart(at, "threshold_confusion")["data"][0]["z"])
+    assert np.array_equal(z, e.threshold.confusion(0.05).counts)
+    assert not np.array_equal(z, e.confusion.counts)  # a lower threshold flags more rows as malignant
+    assert at.session_state["workspace"].evaluation.thresholds[run.id] == 0.05
+    next(b for b in at.button if b.label == "Use the best threshold").click().run()
+    best = e.threshold.best("f1")
+    assert at.slider[0].value == pytest.approx(round(best.threshold, 3))
+    assert f"{best.value('f1'):.3f}" in _text(at)
+
+
+def test_explanations_can_be_switched_off(binary):
+    dataset, runs = binary
+    at = _open(dataset, runs)
+    assert any(e.label.startswith("What this means") for e in at.expander)
+    at.toggle(key="explanations_toggle").set_value(False).run()
+    assert not any("What" in e.label for e in at.expander)
+    assert at.session_state["workspace"].show_explanations is False
+
+
+def test_multiclass_curves_per_class_and_no_threshold(iris):
+    dataset, runs = iris
+    at = _open(dataset, runs)
+    assert "Threshold" not in [t.label for t in at.tabs]
+    _tab(at, "ROC, PR and calibration")
+    at.selectbox(key="evaluate_curve_class").set_value("virginica").run()
+    roc = _chart(at, "eval:roc")
+    names = [t["name"] for t in roc["data"]]
+    assert names[0].startswith("guessing") and len(names) == 3  # one curve per model for this class
+    e = evaluate_run(runs[0], dataset)
+    (curve,) = [c for c in e.roc if c.label == "virginica"]
+    assert f"AUC {curve.area:.3f}" in " ".join(names)
+
+
+def test_regression_views(tmp_path):
+    dataset, runs = _runs("diabetes", "ridge", "decision_tree")
+    at = _open(dataset, runs)
+    assert [t.label for t in at.tabs] == [
+        "Scores",
+        "Predictions and residuals",
+        "Largest errors",
+        "Learning and validation curves",
+    ]
+    assert "RMSE" in set(at.dataframe[1].value["metric"])
+    _tab(at, "Predictions and residuals")
+    assert len(at.get("plotly_chart")) == 3
+    _tab(at, "Largest errors")
+    at.number_input(key="evaluate_errors_n").set_value(4).run()
+    table = at.dataframe[0].value
+    assert len(table) == 4 and "bmi" in table.columns and table["abs_error"].is_monotonic_decreasing
+    assert set(table["row"]) <= set(dataset.frame.index)
+
+
+def test_learning_curve_runs_in_the_background_and_is_kept(iris):
+    dataset, runs = iris
+    at = _open(dataset, runs)
+    _tab(at, "Learning and validation curves")
+    next(b for b in at.button if b.label == "Compute the learning curve").click().run()
+    deadline = time.monotonic() + 120
+    while not any("eval:learning" in c.proto.id for c in at.get("plotly_chart")):
+        assert time.monotonic() < deadline and not at.exception
+        time.sleep(0.5)
+        at.run()
+    spec = _chart(at, "eval:learning")
+    validation = next(t for t in spec["data"] if t.get("name") == "validation rows")
+    run = next(r for r in runs if r.id == at.selectbox(key="evaluate_curve_run").value)
+    assert _array(validation["y"])[-1] == pytest.approx(
+        run.cv_mean["accuracy"]
+    )  # full size = the run's folds
+    assert not any(b.label == "Compute the learning curve" for b in at.button)  # kept: no second run
+
+
+def test_runs_with_other_splits_are_flagged(iris):
+    dataset, runs = iris
+    request = TrainRequest(dataset, split=SplitSpec(test_size=0.25, cv_folds=3), seed=5)
+    other = train_model(request, ModelChoice("logistic_regression"))
+    at = _open(dataset, [*runs, other])
+    at.multiselect[0].set_value([runs[0].id, other.id]).run()
+    assert any("different splits or seeds" in w.value for w in at.warning)
+    assert not any("leads" in i.value for i in [*at.info, *at.success])  # folds differ: no paired comparison

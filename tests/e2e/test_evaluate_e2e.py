@@ -1,0 +1,83 @@
+"""Evaluate in Chromium: train two models, compare them side by side, move the threshold slider and see
+the confusion matrix change."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browser_helpers import choose_option, go_to, wait_for_app
+from playwright.sync_api import expect
+
+TRAIN_TIMEOUT = 240_000  # ms: two models with 5-fold CV in worker processes on a busy two-core machine
+
+
+def _pick(page, widget, option: str) -> None:
+    """Add an option to a multiselect with the keyboard (the list redraws while it is open)."""
+    box = widget.get_by_role("combobox")
+    box.click()
+    box.fill(option)
+    expect(page.get_by_role("option", name=option, exact=True)).to_be_visible()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    wait_for_app(page)
+    expect(widget.get_by_text(option, exact=True)).to_be_visible()
+
+
+def _chart_text(chart) -> str:
+    return " ".join(chart.locator("svg text").all_text_contents())
+
+
+@pytest.mark.e2e
+def test_compare_two_models_and_move_the_threshold(page):
+    page.get_by_role("tab", name="Sample datasets").click()
+    choose_option(
+        page,
+        page.get_by_test_id("stSelectbox").filter(has_text="Sample dataset"),
+        "Breast cancer (Wisconsin)",
+    )
+    page.get_by_role("button", name="Load sample").click()
+    wait_for_app(page)
+
+    go_to(page, "Train")
+    for name in ("Logistic regression", "Decision tree"):
+        _pick(page, page.get_by_test_id("stMultiSelect").filter(has_text="Models"), name)
+    train = page.get_by_role("button", name="Train 2 models")
+    train.click()
+    expect(train).to_be_disabled()  # while the models train in their worker processes
+    expect(train).to_be_enabled(timeout=TRAIN_TIMEOUT)
+    main = page.get_by_test_id("stMain")
+
+    go_to(page, "Evaluate")
+    picker = main.get_by_test_id("stMultiSelect").filter(has_text="Models to compare")
+    expect(picker.get_by_text("Logistic regression")).to_be_visible()
+    expect(picker.get_by_text("Decision tree")).to_be_visible()
+    expect(main.get_by_role("heading", name="Holdout: rows kept aside and scored once")).to_be_visible()
+    holdout = main.get_by_test_id("stDataFrame").nth(1)
+    expect(holdout).to_be_visible()
+
+    page.get_by_role("tab", name="Confusion matrices").click()
+    wait_for_app(page)
+    charts = main.get_by_test_id("stPlotlyChart")
+    expect(charts).to_have_count(2)  # one matrix per model, side by side
+    expect(charts.first).to_contain_text("Logistic regression")
+    expect(charts.nth(1)).to_contain_text("Decision tree")
+    expect(charts.first).to_contain_text("malignant")  # labelled with the original class names
+
+    page.get_by_role("tab", name="Threshold").click()
+    wait_for_app(page)
+    matrix = main.get_by_test_id("stPlotlyChart").first
+    expect(matrix).to_contain_text("At threshold 0.500")
+    before = _chart_text(matrix)
+    slider = main.get_by_test_id("stSlider").locator('input[type="range"]')
+    slider.focus()
+    page.keyboard.press("Home")  # all the way down: every row with any chance is called malignant
+    wait_for_app(page)
+    expect(matrix).to_contain_text("At threshold 0.000")
+    after = _chart_text(matrix)
+    assert re.sub(r"At threshold \S+", "", before) != re.sub(r"At threshold \S+", "", after)
+    expect(main.get_by_text("at 0.000", exact=False)).to_be_visible()  # the scores next to the default's
+
+    main.get_by_role("button", name="Use the best threshold").click()
+    wait_for_app(page)
+    expect(matrix).not_to_contain_text("At threshold 0.000")

@@ -1,0 +1,189 @@
+"""Classification tabs of the Evaluate page: confusion matrices, curves, and the threshold slider."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mlcore import eval_plots as plots
+from mlcore.dataset import Dataset
+from mlcore.evaluate import THRESHOLD_METRICS, ConfusionMatrix, RunEvaluation, ThresholdPoint, confusion
+from mlcore.train import Run
+from mlcore.workspace import Workspace
+from ui.evaluate_cache import CONFIG, FrozenFigure, cached, chart, freeze, names
+from ui.evaluate_help import explanation
+from ui.evaluate_refit import analyses
+
+PER_ROW = 3
+VIEWS = {"counts": "counts", "shares": "row shares"}
+SOURCES = {"holdout": "holdout rows", "oof": "out-of-fold (all training rows)"}
+
+
+def _grid(
+    matrices: dict[str, ConfusionMatrix], labels: dict[str, str], normalized: bool, source: str
+) -> None:
+    items = list(matrices.items())
+    for start in range(0, len(items), PER_ROW):
+        for cell, (run_id, cm) in zip(st.columns(PER_ROW), items[start : start + PER_ROW], strict=False):
+            with cell:
+                title = f"{labels[run_id]} · {cm.total:,} rows"
+                chart(
+                    "confusion",
+                    (run_id, normalized, source),
+                    lambda cm=cm, title=title: plots.confusion_heatmap(cm, normalized, title),
+                )
+
+
+def confusion_tab(ws: Workspace, dataset: Dataset, runs: list[Run], evaluations: list[RunEvaluation]) -> None:
+    left, right = st.columns(2)
+    view = left.segmented_control(
+        "Show", list(VIEWS), format_func=VIEWS.get, default="counts", key="evaluate_cm_view", required=True
+    )
+    source = right.segmented_control(
+        "Rows",
+        list(SOURCES),
+        format_func=SOURCES.get,
+        default="holdout",
+        key="evaluate_cm_source",
+        required=True,
+    )
+    labels = names(runs)
+    normalized = view == "shares"
+    if source == "holdout":
+        _grid({e.run.id: e.confusion for e in evaluations}, labels, normalized, source)
+    else:
+        st.caption(
+            "Each training row is predicted by the fold model that did not see it. This refits every model "
+            "once per fold, exactly as training did, in the background."
+        )
+        done = analyses(ws, "oof", runs, dataset, "Compute out-of-fold predictions")
+        by_id = {r.id: r for r in runs}
+        matrices = {
+            rid: cached(
+                "oof_confusion", (rid,), lambda o=oof: confusion(o.y_true, o.y_pred, by_id[o.run_id].classes)
+            )
+            for rid, oof in done.items()
+        }
+        _grid(matrices, labels, normalized, source)
+        explanation(ws, "oof_confusion")
+    explanation(ws, "confusion_normalized" if normalized else "confusion_counts")
+
+
+def curves_tab(ws: Workspace, runs: list[Run], evaluations: list[RunEvaluation]) -> None:
+    scored = [e for e in evaluations if e.scores is not None]
+    if not scored:
+        st.info("None of the chosen models gives class scores, so there are no curves to draw.")
+        return
+    labels = names(runs)
+    classes = [str(c) for c in scored[0].classes]
+    if len(classes) > 2:
+        label = st.selectbox("Class against the rest", classes, key="evaluate_curve_class")
+    else:
+        label = classes[1]
+        st.caption(f"Positive class: **{label}** (the curves treat '{classes[0]}' as negative).")
+    key = (tuple(e.run.id for e in scored), label)
+    roc = [(labels[e.run.id], c) for e in scored for c in e.roc if c.label == label]
+    pr = [(labels[e.run.id], c) for e in scored for c in e.pr if c.label == label]
+    left, right = st.columns(2)
+    with left:
+        chart("roc", key, lambda: plots.roc_figure(roc))
+        explanation(ws, "roc")
+    with right:
+        chart("pr", key, lambda: plots.pr_figure(pr))
+        explanation(ws, "pr")
+    calibrated = [(labels[e.run.id], c) for e in evaluations for c in e.calibration if c.label == label]
+    st.subheader("Calibration")
+    if calibrated:
+        chart(
+            "calibration",
+            (tuple(e.run.id for e in evaluations), label),
+            lambda: plots.calibration_figure(calibrated),
+        )
+    else:
+        st.info("None of the chosen models gives probabilities, so there is no calibration curve.")
+    explanation(ws, "calibration")
+
+
+def threshold_tab(ws: Workspace, runs: list[Run], evaluations: list[RunEvaluation]) -> None:
+    usable = {e.run.id: e for e in evaluations if e.threshold is not None}
+    if not usable:
+        st.info("The threshold applies to two-class problems with models that give scores.")
+        return
+    labels = names(runs)
+    left, right = st.columns(2)
+    run_id = left.selectbox("Model", list(usable), format_func=labels.get, key="evaluate_threshold_run")
+    metric = right.selectbox(
+        "Best threshold by",
+        list(THRESHOLD_METRICS),
+        format_func=THRESHOLD_METRICS.get,
+        key="evaluate_threshold_metric",
+    )
+    threshold_panel(ws, usable[run_id], metric)
+    explanation(ws, "threshold")
+
+
+@st.fragment
+def threshold_panel(ws: Workspace, e: RunEvaluation, metric: str) -> None:
+    """Slider, live confusion matrix and scores; only this part reruns when the slider moves."""
+    t = e.threshold
+    key = f"evaluate_threshold@{e.run.id}"
+    best = cached("best_threshold", (e.run.id, metric), lambda: t.best(metric))
+    if key not in st.session_state:
+        st.session_state[key] = ws.evaluation.thresholds.get(e.run.id, t.default)
+
+    def remember() -> None:
+        ws.evaluation.thresholds[e.run.id] = st.session_state[key]
+
+    def use_best() -> None:
+        st.session_state[key] = ws.evaluation.thresholds[e.run.id] = round(best.threshold, 3)
+
+    what = "probability of" if t.kind == "probability" else "decision value for"
+    value = st.slider(
+        f"Threshold: a row is called '{t.positive}' when the model's {what} '{t.positive}' is above it",
+        t.low,
+        t.high,
+        step=(t.high - t.low) / 1000,
+        format="%.3f",
+        key=key,
+        on_change=remember,
+    )
+    point, default = t.at(value), cached("default_point", (e.run.id,), lambda: t.at(t.default))
+    best_text = (
+        f"Best {THRESHOLD_METRICS[metric]}: **{best.value(metric):.3f}** at threshold "
+        f"**{best.threshold:.3f}** (precision {best.precision:.3f}, recall {best.recall:.3f})."
+    )
+    st.markdown(f"{_scores_table(point, default)}\n\n{best_text}")  # one element: cheaper to redraw
+    st.button("Use the best threshold", on_click=use_best, key=f"best@{e.run.id}")
+    # The figures are built once per run and metric; moving the slider only refills them.
+    matrix = cached("threshold_matrix", (e.run.id,), lambda: freeze(plots.confusion_heatmap(e.confusion)))
+    curve = cached(
+        "threshold_curve", (e.run.id, metric), lambda: freeze(plots.threshold_figure(t, t.default, best))
+    )
+    left, right = st.columns(2)
+    heat = plots.refill_confusion(matrix.to_dict(), t.confusion(point), False, f"At threshold {value:.3f}")
+    left.plotly_chart(FrozenFigure(heat), key="threshold_confusion", config=CONFIG)
+    right.plotly_chart(
+        FrozenFigure(plots.move_threshold(curve.to_dict(), value)), key="threshold_curve", config=CONFIG
+    )
+
+
+def _scores_table(point: ThresholdPoint, default: ThresholdPoint) -> str:
+    """The scores at the chosen threshold next to the default's, as one small markdown table."""
+    keys = ("precision", "recall", "f1", "accuracy")
+    rows = [
+        "| | precision | recall | F1 | accuracy |",
+        "|---|---|---|---|---|",
+        f"| **at {point.threshold:.3f}** | "
+        + " | ".join(f"**{getattr(point, n):.3f}**" for n in keys)
+        + " |",
+        f"| default ({default.threshold:g}) | "
+        + " | ".join(f"{getattr(default, n):.3f}" for n in keys)
+        + " |",
+        "| change | " + " | ".join(_change(getattr(point, n) - getattr(default, n)) for n in keys) + " |",
+    ]
+    return "\n".join(rows)
+
+
+def _change(delta: float) -> str:
+    if abs(delta) < 5e-4:
+        return "—"
+    return f":green[+{delta:.3f}]" if delta > 0 else f":red[{delta:.3f}]"

@@ -1,0 +1,119 @@
+"""On-demand analyses that refit models (out-of-fold predictions, learning and validation curves):
+a button to start them, live progress while their workers run, and the cached result afterwards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from mlcore import eval_plots as plots
+from mlcore.dataset import Dataset
+from mlcore.eval_refit import AnalysisState, Kind, param_values
+from mlcore.models import get_model
+from mlcore.train import METRICS, Run, main_metric, metrics_for
+from mlcore.workspace import Workspace
+from ui.evaluate_cache import chart, names
+from ui.evaluate_help import explanation
+
+POLL_SECONDS = 1.0
+
+
+def analyses(
+    ws: Workspace, kind: Kind, runs: list[Run], dataset: Dataset, label: str, **settings: Any
+) -> dict[str, Any]:
+    """Results by run id for the runs whose analysis is done; a start button or progress for the rest."""
+    store = ws.evaluation.analyses
+    keys = {r.id: store.key(kind, r.id, **settings) for r in runs}
+    states: dict[str, AnalysisState] = {rid: store.poll(key) for rid, key in keys.items()}
+    missing = [r for r in runs if states[r.id].state in ("missing", "failed")]  # failed: may be retried
+    if missing:
+
+        def start() -> None:
+            for run in missing:
+                store.start(kind, run, dataset, **settings)
+
+        st.button(
+            label,
+            on_click=start,
+            icon=":material/play_arrow:",
+            key=f"start:{kind}:{hash(tuple(keys.values()))}",
+        )
+    for run in runs:
+        if states[run.id].state == "failed":
+            st.warning(f"{run.label}: {states[run.id].error}", icon="⚠️")
+    running = [keys[r.id] for r in runs if states[r.id].state == "running"]
+    if running:
+        _progress(ws, running, names(runs), kind)
+    return {rid: s.result for rid, s in states.items() if s.state == "done"}
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _progress(ws: Workspace, keys: list[tuple], labels: dict[str, str], kind: str) -> None:
+    """Polled every second; when the last job ends the whole page redraws with the results."""
+    store = ws.evaluation.analyses
+    states = [(key, store.poll(key)) for key in keys]
+    if all(s.state != "running" for _, s in states):
+        st.rerun()
+    for key, state in states:
+        if state.state == "running":
+            st.progress(state.progress, text=f"{labels.get(key[1], key[1])}: {state.message}")
+
+    def stop() -> None:
+        for key in keys:
+            store.stop(key)
+
+    st.button("Stop", on_click=stop, key=f"stop:{kind}", icon=":material/stop:")
+
+
+def learning_tab(ws: Workspace, dataset: Dataset, runs: list[Run]) -> None:
+    """Learning curve and validation curve of one chosen run, computed on its own folds on demand."""
+    labels = names(runs)
+    by_id = {r.id: r for r in runs}
+    left, right = st.columns(2)
+    run = by_id[left.selectbox("Model", list(by_id), format_func=labels.get, key="evaluate_curve_run")]
+    options = metrics_for(run.task)
+    metric = right.selectbox(
+        "Score",
+        options,
+        index=options.index(ws.metric if ws.metric in options else main_metric(run.task)),
+        format_func=lambda m: METRICS[m].label,
+        key="evaluate_curve_metric",
+    )
+    label = METRICS[metric].label
+    st.caption(
+        "Both curves refit the model on the run's own cross-validation folds, so they take about as long "
+        "as training did. They run in the background; results are kept for this session."
+    )
+    st.subheader("Learning curve")
+    done = analyses(ws, "learning", [run], dataset, "Compute the learning curve", metric=metric)
+    if run.id in done:
+        chart("learning", (run.id, metric), lambda: plots.learning_curve_figure(done[run.id], label))
+    explanation(ws, "learning_curve")
+
+    st.subheader("Validation curve")
+    params = get_model(run.task, run.model_key).params
+    if not params:
+        st.info(f"{run.model_name} has no hyperparameter to vary.")
+        return
+    by_name = {p.name: p for p in params}
+    name = st.selectbox(
+        "Hyperparameter",
+        list(by_name),
+        format_func=lambda n: by_name[n].label,
+        key=f"evaluate_param@{run.id}",
+    )
+    values = param_values(run, name)
+    shown = ", ".join(
+        by_name[name].none_label if v is None else f"{v:g}" if isinstance(v, float) else str(v)
+        for v in values
+    )
+    st.caption(f"{by_name[name].help} Values tried: {shown}; the run used {run.params.get(name)}.")
+    done = analyses(
+        ws, "validation", [run], dataset, "Compute the validation curve", param=name, metric=metric
+    )
+    if run.id in done:
+        chart(
+            "validation", (run.id, name, metric), lambda: plots.validation_curve_figure(done[run.id], label)
+        )
+    explanation(ws, "validation_curve")
