@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from mlcore import eval_plots as plots
@@ -133,16 +135,22 @@ def threshold_panel(ws: Workspace, e: RunEvaluation, metric: str) -> None:
     def remember() -> None:
         ws.evaluation.thresholds[e.run.id] = st.session_state[key]
 
+    step = 10.0 ** math.floor(math.log10((t.high - t.low) / 1000))  # 0.001 for probabilities
+    digits = max(0, -round(math.log10(step)))
+
     def use_best() -> None:
-        st.session_state[key] = ws.evaluation.thresholds[e.run.id] = round(best.threshold, 3)
+        """The best threshold rounded to the slider's step when that keeps the same predictions."""
+        rounded = round(best.threshold, digits)
+        same = (t.at(rounded).tp, t.at(rounded).fp) == (best.tp, best.fp)
+        st.session_state[key] = ws.evaluation.thresholds[e.run.id] = rounded if same else best.threshold
 
     what = "probability of" if t.kind == "probability" else "decision value for"
     value = st.slider(
         f"Threshold: a row is called '{t.positive}' when the model's {what} '{t.positive}' is above it",
         t.low,
         t.high,
-        step=(t.high - t.low) / 1000,
-        format="%.3f",
+        step=step,
+        format=f"%.{max(digits, 3)}f",
         key=key,
         on_change=remember,
     )
