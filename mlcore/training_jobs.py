@@ -133,6 +133,9 @@ class TrainingSession:
             self._restart_if_needed()
             if all(m.finished for m in self.models):
                 self._ended = time.monotonic()
+                for worker in self._workers:  # idle, waiting for work that will not come
+                    worker.job.stop()
+                self._workers.clear()
         return self._snapshot()
 
     def wait(self, timeout: float | None = None, interval: float = 0.1) -> TrainingSnapshot:
