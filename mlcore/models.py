@@ -647,6 +647,7 @@ _EPSILON = HyperParam(
 )
 SVM_CAP = 5_000
 KNN_CAP = 10_000
+TREE_CAP = 50_000  # fully grown trees cost about rows^1.3: beyond this a sample keeps them in proportion
 
 C, R = Task.CLASSIFICATION, Task.REGRESSION
 
@@ -702,6 +703,8 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         (_MAX_DEPTH, _MIN_LEAF, _CRITERION_CLF),
         "A flowchart of yes/no questions about the features; easy to read, prone to overfitting.",
         class_weight=True,
+        cost="superlinear",
+        sample_cap=TREE_CAP,
         relative_cost=2,
     ),
     ModelSpec(
@@ -712,6 +715,8 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         _FOREST_PARAMS,
         "Many decision trees on random subsets of rows and columns, voting together.",
         class_weight=True,
+        cost="superlinear",
+        sample_cap=TREE_CAP,
         relative_cost=8,
     ),
     ModelSpec(
@@ -722,6 +727,8 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         _FOREST_PARAMS,
         "Like a random forest but with random split points, which makes it faster and smoother.",
         class_weight=True,
+        cost="superlinear",
+        sample_cap=TREE_CAP,
         relative_cost=5,
     ),
     ModelSpec(
@@ -860,6 +867,8 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         _tree_reg,
         (_MAX_DEPTH, _MIN_LEAF),
         "A flowchart of yes/no questions about the features; easy to read, prone to overfitting.",
+        cost="superlinear",
+        sample_cap=TREE_CAP,
         relative_cost=2,
     ),
     ModelSpec(
@@ -869,6 +878,8 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         _forest("RandomForestRegressor", True),
         _FOREST_REG_PARAMS,
         "Many decision trees on random subsets of rows and columns, averaged together.",
+        cost="superlinear",
+        sample_cap=TREE_CAP,
         relative_cost=8,
     ),
     ModelSpec(
@@ -878,6 +889,8 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         _forest("ExtraTreesRegressor", True),
         _FOREST_PARAMS,
         "Like a random forest but with random split points, which makes it faster and smoother.",
+        cost="superlinear",
+        sample_cap=TREE_CAP,
         relative_cost=4,
     ),
     ModelSpec(
@@ -931,8 +944,16 @@ def default_set(task: Task) -> list[str]:
 
 # ---------- cost of super-linear models ----------
 
-# Seconds per unit of work, measured on one core of the reference machine (2 cores, 2020s x86).
-_SECONDS_PER_UNIT = {"rbf_svm": 1.5e-9, "svr": 1.5e-9, "knn": 1.5e-10}
+# Seconds of one fit = unit × rows^exponent × features, fitted to timings on one core of the
+# reference machine (2 shared cores) at 13k and 64k rows with default settings.
+_COST = {
+    "rbf_svm": (1.5e-9, 2.0),
+    "svr": (1.5e-9, 2.0),
+    "knn": (1.5e-10, 2.0),
+    "random_forest": (6.5e-7, 1.27),
+    "extra_trees": (1.6e-6, 1.11),
+    "decision_tree": (7e-8, 1.31),
+}
 
 
 @dataclass(frozen=True)
@@ -949,9 +970,9 @@ class CostWarning:
 
 def estimate_seconds(spec: ModelSpec, n_rows: int, n_features: int, folds: int = 5) -> float:
     """A rough estimate of cross-validation plus the final fit on `n_rows` training rows."""
-    unit = _SECONDS_PER_UNIT.get(spec.key, 0.0)
+    unit, exponent = _COST.get(spec.key, (0.0, 1.0))
     fit_rows = n_rows * (folds - 1) / folds if folds > 1 else n_rows
-    per_fit = unit * fit_rows * fit_rows * max(n_features, 1)
+    per_fit = unit * fit_rows**exponent * max(n_features, 1)
     return per_fit * (folds + 1)
 
 

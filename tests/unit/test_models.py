@@ -13,6 +13,7 @@ from mlcore import models
 from mlcore.models import (
     KNN_CAP,
     SVM_CAP,
+    TREE_CAP,
     LabelEncodedXGBClassifier,
     cost_warning,
     default_set,
@@ -162,4 +163,6 @@ def test_super_linear_models_warn_on_large_data_and_name_their_sample():
     assert "5,000 rows" in warning.message and "100,000" in warning.message
     assert cost_warning(svm, SVM_CAP, 30) is None
     assert cost_warning(get_model(Task.CLASSIFICATION, "knn"), KNN_CAP + 1, 30).cap == KNN_CAP
+    forest = get_model(Task.REGRESSION, "random_forest")
+    assert cost_warning(forest, 20_000, 30) is None and cost_warning(forest, 80_000, 30).cap == TREE_CAP
     assert cost_warning(get_model(Task.CLASSIFICATION, "logistic_regression"), 10**6, 30) is None
