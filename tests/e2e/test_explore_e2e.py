@@ -17,6 +17,8 @@ def test_explore_penguins_and_build_the_full_report_in_the_background(page):
         page, page.get_by_test_id("stSelectbox").filter(has_text="Sample dataset"), "Palmer penguins"
     )
     page.get_by_role("button", name="Load sample").click()
+    # the sidebar shows the sample only once its script run is over: then it is safe to navigate
+    expect(page.get_by_test_id("stSidebar").get_by_text("Palmer penguins")).to_be_visible()
     wait_for_app(page)
 
     go_to(page, "Explore")
