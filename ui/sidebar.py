@@ -6,6 +6,8 @@ import streamlit as st
 
 from mlcore.workspace import Workspace
 
+MARKDOWN_SPECIAL = set("\\`*_{}[]<>()#+-.!|:~$")
+
 
 def draw_sidebar(workspace: Workspace) -> None:
     with st.sidebar:
@@ -15,18 +17,23 @@ def draw_sidebar(workspace: Workspace) -> None:
 
 
 def _dataset_summary(workspace: Workspace) -> None:
+    """One markdown element: drawn on every rerun of every page, so it is kept to one."""
     dataset = workspace.dataset
-    st.markdown("### Active dataset")
     if dataset is None:
-        st.caption("No dataset loaded yet. Start on the **Data** page.")
+        st.markdown("### Active dataset\n\n:gray[No dataset loaded yet. Start on the **Data** page.]")
         return
-    st.markdown(f"**{dataset.name}**")
     st.markdown(
+        f"### Active dataset\n\n**{_escape(dataset.name)}**\n\n"
         f"{dataset.n_rows:,} rows × {dataset.n_columns} columns  \n"
-        f"Target: **{dataset.target or '—'}**  \n"
-        f"Task: **{dataset.task.value if dataset.task else '—'}**"
+        f"Target: **{_escape(dataset.target or '—')}**  \n"
+        f"Task: **{dataset.task.value if dataset.task else '—'}**\n\n"
+        f":gray[:small[{len(dataset.features)} feature(s) · id {dataset.content_hash[:8]}]]"
     )
-    st.caption(f"{len(dataset.features)} feature(s) · id {dataset.content_hash[:8]}")
+
+
+def _escape(text: str) -> str:
+    """A file or column name shown as itself, not read as markdown."""
+    return "".join(f"\\{c}" if c in MARKDOWN_SPECIAL else c for c in text)
 
 
 @st.fragment(run_every=2)

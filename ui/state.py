@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
 
 from mlcore.workspace import Workspace
 
 KEY = "workspace"
+T = TypeVar("T")
 
 
 def get_workspace() -> Workspace:
     """The session's workspace, created on first use; it survives page switches."""
-    if KEY not in st.session_state:
-        st.session_state[KEY] = Workspace()
-    return st.session_state[KEY]
+    return session_value(KEY, Workspace)
+
+
+def session_value(key: str, build: Callable[[], T]) -> T:
+    """A value built once per session and kept in its state (page objects, say)."""
+    if key not in st.session_state:
+        st.session_state[key] = build()
+    return st.session_state[key]
 
 
 def widget_key(workspace: Workspace, name: str) -> str:

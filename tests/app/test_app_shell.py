@@ -1,11 +1,8 @@
-"""The app shell: the sidebar shows the active dataset on every page.
-
-AppTest drops sidebar elements from its tree on reruns of an `st.navigation` app, so each check
-here is a first run with the workspace prepared beforehand.
-"""
+"""The app shell: the sidebar shows the active dataset on every page, after every rerun."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -16,19 +13,35 @@ from mlcore.workspace import Workspace
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
-def test_sidebar_shows_the_active_dataset():
+def _sidebar_text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.sidebar.markdown)
+
+
+def test_sidebar_shows_the_active_dataset_on_every_page_and_rerun():
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["workspace"] = Workspace(dataset=load_sample("penguins"))
     at.run()
     assert not at.exception
-    text = "\n".join(m.value for m in at.sidebar.markdown)
-    assert "**Palmer penguins**" in text
-    assert "344 rows × 8 columns" in text
-    assert "Target: **species**" in text
-    assert "Task: **classification**" in text
-    assert at.sidebar.caption[0].value.startswith("7 feature(s)")
+    for page in (None, "pages/explore.py", "pages/evaluate.py"):
+        if page:
+            at.switch_page(page)
+        at.run()  # a rerun of the same page, as a widget change makes
+        text = _sidebar_text(at)
+        assert "**Palmer penguins**" in text
+        assert "344 rows × 8 columns" in text
+        assert "Target: **species**" in text
+        assert "Task: **classification**" in text
+        assert "7 feature(s)" in text
 
 
 def test_sidebar_without_a_dataset_points_to_the_data_page():
     at = AppTest.from_file(APP, default_timeout=60).run()
-    assert "Start on the **Data** page" in at.sidebar.caption[0].value
+    assert "Start on the **Data** page" in _sidebar_text(at)
+
+
+def test_a_name_with_markdown_characters_is_shown_as_written():
+    dataset = load_sample("iris")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["workspace"] = Workspace(dataset=dataclasses.replace(dataset, name="my_data*v2*.csv"))
+    at.run()
+    assert r"**my\_data\*v2\*\.csv**" in _sidebar_text(at)

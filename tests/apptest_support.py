@@ -1,0 +1,23 @@
+"""Make `AppTest` rerun a navigation app the way the Streamlit server does.
+
+An app with a `pages/` folder starts in Streamlit's legacy multipage mode until its first
+`st.navigation` call turns that mode off for good. The server keeps it off, so every later rerun runs
+`app.py` (navigation, sidebar) and then the page. AppTest turns the legacy mode back on before each
+run, so its reruns of a page skip `app.py`: the sidebar vanishes from the tree and timings leave out
+the app's shell. With this patch, tests see and benchmarks time what a browser gets.
+"""
+
+from __future__ import annotations
+
+import streamlit.testing.v1.app_test as app_test
+from streamlit.runtime.pages_manager import PagesManager
+
+
+class _ServerLikePagesManager(PagesManager):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False  # what the app's first `st.navigation` call does
+
+
+def rerun_like_the_server() -> None:
+    app_test.PagesManager = _ServerLikePagesManager
