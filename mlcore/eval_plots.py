@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from mlcore.eval_refit import LearningCurve, ValidationCurve
 from mlcore.evaluate import CalibrationCurve, ConfusionMatrix, Curve, ThresholdAnalysis, ThresholdPoint
@@ -273,35 +274,56 @@ def threshold_figure(
     )
 
 
-def move_threshold(spec: dict[str, Any], threshold: float) -> dict[str, Any]:
-    """A `threshold_figure` (as a plotly dict) with the chosen threshold moved: no figure is rebuilt,
-    which keeps the slider's redraw fast. The input is left unchanged."""
-    data = list(spec["data"])
-    data[-1] = {**data[-1], "x": [threshold, threshold]}
-    return {**spec, "data": data}
+def threshold_view(
+    analysis: ThresholdAnalysis, threshold: float, best: ThresholdPoint | None = None, points: int = 201
+) -> go.Figure:
+    """The confusion matrix at `threshold` beside the scores as the threshold moves, in one figure.
+
+    One chart instead of two halves what the slider's redraw sends. The heatmap is the first trace
+    and the chosen threshold the last, so `move_threshold` can refill both without rebuilding.
+    """
+    curve = threshold_figure(analysis, threshold, best, points)
+    heat = confusion_heatmap(analysis.confusion(threshold))
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.38, 0.62],
+        horizontal_spacing=0.1,
+        subplot_titles=(_at_threshold(threshold), curve.layout.title.text),
+    )
+    fig.add_trace(heat.data[0], row=1, col=1)
+    for trace in curve.data:
+        fig.add_trace(trace, row=1, col=2)
+    fig.update_layout(
+        height=HEIGHT + 40,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0.45},
+        template="none",
+    )
+    fig.update_xaxes(title_text="predicted", type="category", row=1, col=1)
+    fig.update_yaxes(title_text="actual", type="category", autorange="reversed", row=1, col=1)
+    fig.update_xaxes(title_text=curve.layout.xaxis.title.text, row=1, col=2)
+    fig.update_yaxes(title_text="score", range=[0, 1.02], row=1, col=2)
+    return fig
 
 
-def refill_confusion(
-    spec: dict[str, Any], cm: ConfusionMatrix, normalized: bool, title: str
-) -> dict[str, Any]:
-    """A `confusion_heatmap` (as a plotly dict) showing another matrix of the same size, without
-    rebuilding the figure. The input is left unchanged."""
+def _at_threshold(threshold: float) -> str:
+    return f"At threshold {threshold:.3f}"
+
+
+def move_threshold(spec: dict[str, Any], cm: ConfusionMatrix, threshold: float) -> dict[str, Any]:
+    """A `threshold_view` (as a plotly dict) moved to another threshold and its matrix `cm`: the
+    heatmap refilled, the marker moved, nothing rebuilt, which keeps the slider's redraw fast.
+    The input is left unchanged."""
     if len(cm.labels) != len(spec["data"][0]["x"]):
         raise ValueError("The new matrix must have as many classes as the figure.")
-    z, text, custom = _heatmap_values(cm, normalized)
-    trace = {
-        **spec["data"][0],
-        "x": list(cm.labels),
-        "y": list(cm.labels),
-        "z": z,
-        "text": text,
-        "customdata": custom,
-        "zmax": 1 if normalized else None,
-    }
-    if not normalized:
-        del trace["zmax"]
-    layout = {**spec["layout"], "title": {**spec["layout"].get("title", {}), "text": title}}
-    return {**spec, "data": [trace, *spec["data"][1:]], "layout": layout}
+    z, text, custom = _heatmap_values(cm, normalized=False)
+    data = list(spec["data"])
+    data[0] = {**data[0], "z": z, "text": text, "customdata": custom}
+    data[-1] = {**data[-1], "x": [threshold, threshold]}
+    titles = list(spec["layout"]["annotations"])
+    titles[0] = {**titles[0], "text": _at_threshold(threshold)}
+    return {**spec, "data": data, "layout": {**spec["layout"], "annotations": titles}}
 
 
 # ---------- curves that refit ----------

@@ -11,7 +11,7 @@ from ui.evaluate_classification import confusion_tab, curves_tab, threshold_tab
 from ui.evaluate_help import explanations_toggle
 from ui.evaluate_refit import learning_tab
 from ui.evaluate_regression import errors_tab, predictions_tab
-from ui.evaluate_scores import scores_tab
+from ui.evaluate_scores import class_report_tab, scores_tab
 from ui.guards import require_target
 from ui.state import get_workspace
 
@@ -96,6 +96,7 @@ def _scores() -> None:
 if classification:
     sections = {
         "Scores": _scores,
+        "Per-class report": lambda: class_report_tab(ws, runs, evaluations),
         "Confusion matrices": lambda: confusion_tab(ws, dataset, runs, evaluations),
         "ROC, PR and calibration": lambda: curves_tab(ws, runs, evaluations),
         **({"Threshold": lambda: threshold_tab(ws, runs, evaluations)} if binary else {}),

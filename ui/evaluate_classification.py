@@ -36,11 +36,11 @@ def _grid(
 
 
 def confusion_tab(ws: Workspace, dataset: Dataset, runs: list[Run], evaluations: list[RunEvaluation]) -> None:
-    left, right = st.columns(2)
-    view = left.segmented_control(
+    controls = st.container(horizontal=True)  # one block, where columns send three
+    view = controls.segmented_control(
         "Show", list(VIEWS), format_func=VIEWS.get, default="counts", key="evaluate_cm_view", required=True
     )
-    source = right.segmented_control(
+    source = controls.segmented_control(
         "Rows",
         list(SOURCES),
         format_func=SOURCES.get,
@@ -111,9 +111,9 @@ def threshold_tab(ws: Workspace, runs: list[Run], evaluations: list[RunEvaluatio
         st.info("The threshold applies to two-class problems with models that give scores.")
         return
     labels = names(runs)
-    left, right = st.columns(2)
-    run_id = left.selectbox("Model", list(usable), format_func=labels.get, key="evaluate_threshold_run")
-    metric = right.selectbox(
+    controls = st.container(horizontal=True)
+    run_id = controls.selectbox("Model", list(usable), format_func=labels.get, key="evaluate_threshold_run")
+    metric = controls.selectbox(
         "Best threshold by",
         list(THRESHOLD_METRICS),
         format_func=THRESHOLD_METRICS.get,
@@ -161,17 +161,12 @@ def threshold_panel(ws: Workspace, e: RunEvaluation, metric: str) -> None:
     )
     st.markdown(f"{_scores_table(point, default)}\n\n{best_text}")  # one element: cheaper to redraw
     st.button("Use the best threshold", on_click=use_best, key=f"best@{e.run.id}")
-    # The figures are built once per run and metric; moving the slider only refills them.
-    matrix = cached("threshold_matrix", (e.run.id,), lambda: freeze(plots.confusion_heatmap(e.confusion)))
-    curve = cached(
-        "threshold_curve", (e.run.id, metric), lambda: freeze(plots.threshold_figure(t, t.default, best))
+    # The figure is built once per run and metric; moving the slider only refills it.
+    view = cached(
+        "threshold_view", (e.run.id, metric), lambda: freeze(plots.threshold_view(t, t.default, best))
     )
-    left, right = st.columns(2)
-    heat = plots.refill_confusion(matrix.to_dict(), t.confusion(point), False, f"At threshold {value:.3f}")
-    left.plotly_chart(FrozenFigure(heat), key="threshold_confusion", config=CONFIG)
-    right.plotly_chart(
-        FrozenFigure(plots.move_threshold(curve.to_dict(), value)), key="threshold_curve", config=CONFIG
-    )
+    moved = plots.move_threshold(view.to_dict(), t.confusion(point), value)
+    st.plotly_chart(FrozenFigure(moved), key="threshold_view", config=CONFIG)
 
 
 def _scores_table(point: ThresholdPoint, default: ThresholdPoint) -> str:

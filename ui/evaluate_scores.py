@@ -1,4 +1,5 @@
-"""The Scores tab: cross-validation and holdout side by side, the spread over folds, per-class reports."""
+"""The Scores and per-class tabs: cross-validation and holdout side by side, the spread over folds,
+and each class's precision, recall and F1."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from mlcore.eval_compare import (
     holdout_table,
 )
 from mlcore.evaluate import RunEvaluation, eval_metrics_for
-from mlcore.schema import Task
 from mlcore.train import METRICS, Run, main_metric, metrics_for
 from mlcore.workspace import Workspace
 from ui.evaluate_cache import cached, chart, table
@@ -51,15 +51,16 @@ def scores_tab(ws: Workspace, runs: list[Run], evaluations: list[RunEvaluation])
             st.caption(note)
     metric_explanations(ws, eval_metrics_for(task))
 
-    if task is Task.CLASSIFICATION:
-        st.subheader("Per-class report (holdout)")
-        table(
-            "class_report",
-            ids(runs),
-            lambda: class_report_table(evaluations),
-            column_config={k: NUMBER for k in ("precision", "recall", "F1")},
-        )
-        explanation(ws, "class_report")
+
+def class_report_tab(ws: Workspace, runs: list[Run], evaluations: list[RunEvaluation]) -> None:
+    """Precision, recall and F1 of every class on the holdout, for every chosen model."""
+    table(
+        "class_report",
+        ids(runs),
+        lambda: class_report_table(evaluations),
+        column_config={k: NUMBER for k in ("precision", "recall", "F1")},
+    )
+    explanation(ws, "class_report")
 
 
 def _fold_spread(ws: Workspace, runs: list[Run]) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.metrics import precision_score
 from streamlit.testing.v1 import AppTest
 
 from mlcore.evaluate import evaluate_run
@@ -87,18 +88,26 @@ def test_default_selection_is_the_top_of_the_leaderboard_and_scores_match(binary
     by_accuracy = sorted(runs, key=lambda r: -r.cv_mean["accuracy"])
     picker = at.multiselect[0]
     assert picker.value == [r.id for r in by_accuracy[:3]]
-    assert [t.label for t in at.tabs][:4] == [
+    assert [t.label for t in at.tabs][:5] == [
         "Scores",
+        "Per-class report",
         "Confusion matrices",
         "ROC, PR and calibration",
         "Threshold",
     ]
-    cv, holdout, report = (d.value.set_index(d.value.columns[0]) for d in at.dataframe)
+    cv, holdout = (d.value.set_index(d.value.columns[0]) for d in at.dataframe)
     assert list(cv.columns) == [r.label for r in by_accuracy[:3]] + ["best"]
     best = by_accuracy[0]
     assert holdout.loc["accuracy", best.label] == f"{evaluate_run(best, dataset).metrics['accuracy']:.4f}"
-    assert set(report["model"]) == {r.label for r in by_accuracy[:3]} and list(report.index[:1]) == ["benign"]
     assert "leads" in _text(at)  # the paired fold comparison of the two best
+
+    _tab(at, "Per-class report")
+    report = at.dataframe[0].value
+    assert set(report["model"]) == {r.label for r in by_accuracy[:3]} and report["class"].iloc[0] == "benign"
+    row = report[(report["class"] == "benign") & (report["model"] == best.label)].iloc[0]
+    expected = precision_score(best.y_true, best.y_pred, pos_label="benign")
+    assert row["precision"] == pytest.approx(expected)
+    _tab(at, "Scores")
 
     picker.set_value([runs[3].id, runs[1].id]).run()  # linear SVM and naive Bayes
     assert not at.exception
@@ -132,10 +141,10 @@ def test_threshold_slider_updates_the_confusion_matrix(binary):
     e = evaluate_run(run, dataset)
     slider = at.slider[0]
     assert slider.value == 0.5
-    assert np.array_equal(_array(_chart(at, "threshold_confusion")["data"][0]["z"]), e.confusion.counts)
+    assert np.array_equal(_array(_chart(at, "threshold_view")["data"][0]["z"]), e.confusion.counts)
     slider.set_value(0.05).run()
     assert not at.exception
-    z = _array(_chart(at, "threshold_confusion")["data"][0]["z"])
+    z = _array(_chart(at, "threshold_view")["data"][0]["z"])
     assert np.array_equal(z, e.threshold.confusion(0.05).counts)
     assert not np.array_equal(z, e.confusion.counts)  # a lower threshold flags more rows as malignant
     assert at.session_state["workspace"].evaluation.thresholds[run.id] == 0.05

@@ -161,22 +161,25 @@ def test_curves_with_a_single_point_still_draw():
     assert len(plots.roc_figure([("m", curve)]).data[1].x) == 2
 
 
+def test_threshold_view_puts_the_matrix_beside_the_curve():
+    t = ThresholdAnalysis(Y, SCORE, "yes", "no", "probability")
+    best = t.best("f1")
+    fig = plots.threshold_view(t, 0.3, best, points=51)
+    heat, chosen = fig.data[0], fig.data[-1]
+    assert np.array_equal(heat.z, t.confusion(0.3).counts) and list(heat.x) == ["no", "yes"]
+    assert [trace.name for trace in fig.data[1:4]] == ["precision", "recall", "F1"]
+    assert np.allclose(fig.data[3].y, t.sweep(51)["f1"])
+    assert list(chosen.x) == [0.3, 0.3] and (heat.xaxis, chosen.xaxis) == ("x", "x2")
+    assert fig.layout.annotations[0].text == "At threshold 0.300"
+
+
 def test_fast_redraws_equal_the_figures_built_from_scratch():
     t = ThresholdAnalysis(Y, SCORE, "yes", "no", "probability")
     best = t.best("f1")
-    base = plots.threshold_figure(t, t.default, best)
-    moved = plots.move_threshold(base.to_dict(), 0.3)
-    assert json.loads(pio.to_json(moved)) == json.loads(plots.threshold_figure(t, 0.3, best).to_json())
+    base = plots.threshold_view(t, t.default, best)
+    moved = plots.move_threshold(base.to_dict(), t.confusion(0.2), 0.2)
+    assert json.loads(pio.to_json(moved)) == json.loads(plots.threshold_view(t, 0.2, best).to_json())
     assert list(base.data[-1].x) == [0.5, 0.5]  # the input is left as it was
-    heat = plots.confusion_heatmap(t.confusion(0.5), False, "a")
-    refilled = plots.refill_confusion(heat.to_dict(), t.confusion(0.2), False, "b")
-    expected = plots.confusion_heatmap(t.confusion(0.2), False, "b")
-    assert json.loads(pio.to_json(refilled)) == json.loads(expected.to_json())
-    shares = plots.refill_confusion(heat.to_dict(), t.confusion(0.2), True, "b")
-    assert json.loads(pio.to_json(shares)) == json.loads(
-        plots.confusion_heatmap(t.confusion(0.2), True, "b").to_json()
-    )
+    assert np.array_equal(base.data[0].z, t.confusion(0.5).counts)
     with pytest.raises(ValueError):
-        plots.refill_confusion(
-            heat.to_dict(), ConfusionMatrix(("a", "b", "c"), np.eye(3, dtype=int)), False, ""
-        )
+        plots.move_threshold(base.to_dict(), ConfusionMatrix(("a", "b", "c"), np.eye(3, dtype=int)), 0.2)
