@@ -17,9 +17,7 @@ from mlcore import explain
 from mlcore.evaluate import ranked
 from mlcore.explain import ExplainSettings, confidently_wrong
 from mlcore.split import SplitSpec
-from mlcore.workspace import Workspace
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/explain.py"
 
 
@@ -30,16 +28,6 @@ def trained():
     return dataset, [train(dataset, "xgboost", split=split), train(dataset, "knn", split=split)]
 
 
-def _open(dataset=None, runs=(), **settings) -> AppTest:
-    ws = Workspace(dataset=dataset, runs=list(runs), **settings)
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["workspace"] = ws
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
-
-
 def _charts(at: AppTest) -> dict[str, dict]:
     return {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
 
@@ -48,18 +36,19 @@ def _chart(at: AppTest, key: str) -> dict:
     return next(spec for name, spec in _charts(at).items() if key in name)
 
 
-def test_without_a_model_the_page_points_to_training(trained):
+def test_without_a_model_the_page_points_to_training(trained, open_with_runs):
     dataset, _ = trained
-    at = _open(dataset)
+    at = open_with_runs(PAGE, dataset)
     assert any("No trained model" in i.value for i in at.info)
     assert not at.get("plotly_chart")
 
 
-def test_global_views_in_original_column_names(trained):
+def test_global_views_in_original_column_names(trained, open_with_runs):
     dataset, runs = trained
-    at = _open(dataset, runs)
+    at = open_with_runs(PAGE, dataset, runs)
     assert at.selectbox[0].label == "Model" and at.selectbox[0].value == ranked(runs)[0].id  # best first
-    at = _open(dataset, runs, use_run=runs[0].id)  # the XGBoost run, chosen before on another page
+    # The XGBoost run, chosen before on another page.
+    at = open_with_runs(PAGE, dataset, runs, use_run=runs[0].id)
     assert at.selectbox[0].value == runs[0].id
     bars = _chart(at, "explain_bar")["data"][0]
     assert set(bars["y"]) == {"a", "b", "colour", "flag"}  # summed back: one bar per column
@@ -75,9 +64,9 @@ def test_global_views_in_original_column_names(trained):
     assert len([v for v in ws.explanations.values() if isinstance(v, explain.GlobalExplanation)]) == 1
 
 
-def test_one_row_starts_with_the_most_confidently_wrong(trained):
+def test_one_row_starts_with_the_most_confidently_wrong(trained, open_with_runs):
     dataset, runs = trained
-    at = _open(dataset, runs, use_run=runs[0].id)
+    at = open_with_runs(PAGE, dataset, runs, use_run=runs[0].id)
     at.session_state["explain_tab"] = "One row"
     at.run()
     assert not at.exception
@@ -91,11 +80,12 @@ def test_one_row_starts_with_the_most_confidently_wrong(trained):
     assert at.selectbox(key="explain_local_class").value == predicted
 
 
-def test_slow_explanations_run_in_the_background(trained, monkeypatch):
+def test_slow_explanations_run_in_the_background(trained, monkeypatch, open_with_runs):
     dataset, runs = trained
     monkeypatch.setattr(explain, "FAST_SECONDS", 0.0)  # every estimate counts as slow
     knn = runs[1]
-    at = _open(dataset, [knn], explain_settings=ExplainSettings(agnostic_rows=5, background=10))
+    settings = ExplainSettings(agnostic_rows=5, background=10)
+    at = open_with_runs(PAGE, dataset, [knn], explain_settings=settings)
     assert any("about" in i.value for i in at.info)  # the estimate, before anything starts
     next(b for b in at.button if b.label == "Explain").click().run()
     deadline = time.monotonic() + 120

@@ -15,27 +15,26 @@ from mlcore.samples import load_sample
 from mlcore.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
 TABS = ["Columns", "Relations", "Missing values", "Target", "Full report"]
 
 
-def explore(workspace: Workspace, tab: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["workspace"] = workspace
-    if tab is not None:
-        at.session_state["explore_last_tab"] = tab
-    at.run()
-    at.switch_page("pages/explore.py").run()
-    assert not at.exception, at.exception
-    return at
+@pytest.fixture
+def explore(open_app):
+    """`explore(workspace, tab=None)`: the Explore page, with `tab` as the tab last open there."""
+
+    def open_(workspace: Workspace, tab: str | None = None) -> AppTest:
+        state = {} if tab is None else {"explore_last_tab": tab}
+        return open_app("pages/explore.py", workspace, **state)
+
+    return open_
 
 
-def test_without_data_the_page_points_to_the_data_page():
+def test_without_data_the_page_points_to_the_data_page(explore):
     at = explore(Workspace())
     assert any("No dataset yet" in i.value for i in at.info)
 
 
-def test_penguins_overview_alerts_and_charts_at_once():
+def test_penguins_overview_alerts_and_charts_at_once(explore):
     at = explore(Workspace(dataset=load_sample("penguins")))
     metrics = {m.label: (m.value, m.delta) for m in at.metric}
     assert metrics["Rows"][0] == "344" and metrics["Missing cells"] == ("19", "0.7% of all cells")
@@ -46,7 +45,7 @@ def test_penguins_overview_alerts_and_charts_at_once():
     assert len(at.get("plotly_chart")) == 3  # target, the column's distribution, the column by target
 
 
-def test_choosing_another_column_redraws_its_charts():
+def test_choosing_another_column_redraws_its_charts(explore):
     at = explore(Workspace(dataset=load_sample("penguins")))
     box = next(s for s in at.selectbox if s.label == "Look at a column")
     before = [c.proto.spec for c in at.get("plotly_chart")]
@@ -66,7 +65,7 @@ def _datasets() -> dict[str, Workspace]:
 
 
 @pytest.mark.parametrize("name", list(_datasets()))
-def test_every_tab_draws_for_every_kind_of_table(name):
+def test_every_tab_draws_for_every_kind_of_table(name, explore):
     at = explore(_datasets()[name])
     for tab in TABS[1:]:
         at.session_state["explore_tab"] = tab
@@ -80,20 +79,20 @@ def test_every_tab_draws_for_every_kind_of_table(name):
             assert any(b.label == "Build the full report" for b in at.button)
 
 
-def test_the_open_tab_is_remembered_across_page_switches():
+def test_the_open_tab_is_remembered_across_page_switches(explore):
     at = explore(Workspace(dataset=load_sample("penguins")), "Target")
     assert at.session_state["explore_tab"] == "Target"
     assert any(s.value == "Features ranked by their relation to the target" for s in at.subheader)
 
 
-def test_target_tab_ranks_features():
+def test_target_tab_ranks_features(explore):
     at = explore(Workspace(dataset=load_sample("penguins")), "Target")
     ranking = at.dataframe[-1].value
     assert ranking["feature"].iloc[0] == "flipper_length_mm"
     assert len(at.get("plotly_chart")) >= 5  # top chart, four strongest features, box by class
 
 
-def test_full_report_from_the_cache_is_shown_with_its_download(monkeypatch):
+def test_full_report_from_the_cache_is_shown_with_its_download(monkeypatch, explore):
     dataset = load_sample("penguins")
     cache, settings = ProfileCache(), ProfileSettings()
     result = ProfileResult("<html><body>penguin report</body></html>", plan_profile(344, 8, settings), 3.2)

@@ -17,9 +17,7 @@ from model_helpers import make_dataset, make_frame, train
 from mlcore.bundle import build_bundle
 from mlcore.model_schema import schema_from_run
 from mlcore.predict import row_frame
-from mlcore.workspace import Workspace
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/predict.py"
 FRAME = make_frame(140)
 
@@ -30,28 +28,19 @@ def trained():
     return dataset, train(dataset, "random_forest")
 
 
-def _open(dataset=None, runs=()) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["workspace"] = Workspace(dataset=dataset, runs=list(runs))
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
-
-
 def _chart(at: AppTest, key: str) -> dict:
     return next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if key in c.proto.id)
 
 
-def test_without_a_model_the_page_offers_training_or_import():
-    at = _open()
+def test_without_a_model_the_page_offers_training_or_import(open_with_runs):
+    at = open_with_runs(PAGE)
     assert any("No model yet" in i.value for i in at.info)
     assert at.get("file_uploader")  # the bundle import is there
 
 
-def test_the_form_has_a_widget_per_feature_with_training_defaults(trained):
+def test_the_form_has_a_widget_per_feature_with_training_defaults(trained, open_with_runs):
     dataset, run = trained
-    at = _open(dataset, [run])
+    at = open_with_runs(PAGE, dataset, [run])
     schema = schema_from_run(run, dataset)
     prefix = f"predict_form@run {run.id}"
     assert at.number_input(key=f"{prefix}:a").value == pytest.approx(schema.feature("a").default)
@@ -69,9 +58,9 @@ def test_the_form_has_a_widget_per_feature_with_training_defaults(trained):
     assert waterfall["y"][0] == "average prediction" and any("a = 2.5" in y for y in waterfall["y"])
 
 
-def test_a_file_is_checked_predicted_and_offered_for_download(trained):
+def test_a_file_is_checked_predicted_and_offered_for_download(trained, open_with_runs):
     dataset, run = trained
-    at = _open(dataset, [run])
+    at = open_with_runs(PAGE, dataset, [run])
     new = FRAME.drop(columns=["label", "kind", "price"]).head(25).assign(extra="x")
     at.file_uploader(key="predict_file").set_value(
         ("new.csv", new.to_csv(index=False).encode(), "text/csv")
@@ -92,9 +81,9 @@ def test_a_file_is_checked_predicted_and_offered_for_download(trained):
     assert any("'colour'" in e.value for e in at.error)
 
 
-def test_import_a_bundle_and_refuse_a_pickle(trained, tmp_path):
+def test_import_a_bundle_and_refuse_a_pickle(trained, tmp_path, open_with_runs):
     dataset, run = trained
-    at = _open()
+    at = open_with_runs(PAGE)
     bundle = build_bundle(run, dataset)
     at.file_uploader(key="predict_import").set_value(
         (bundle.filename, bundle.zip_bytes(), "application/zip")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
@@ -12,18 +10,7 @@ from mlcore.dataset import build_dataset, hash_frame
 from mlcore.schema import Role
 from mlcore.workspace import Workspace
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/prepare.py"
-
-
-def _open(workspace: Workspace | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if workspace is not None:
-        at.session_state["workspace"] = workspace
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
 
 
 def _sample(key: str) -> Workspace:
@@ -67,21 +54,21 @@ def _text(at: AppTest) -> str:
     return "\n".join(e.value for e in [*at.markdown, *at.info, *at.caption, *at.error, *at.warning])
 
 
-def test_without_a_dataset_the_page_points_to_the_data_page():
-    at = _open()
+def test_without_a_dataset_the_page_points_to_the_data_page(open_app):
+    at = open_app(PAGE)
     assert "Load one on the Data page" in at.info[0].value
     assert not at.selectbox
 
 
-def test_without_a_target_the_page_says_so():
+def test_without_a_target_the_page_says_so(open_app):
     workspace = _sample("iris")
     workspace.set_target(None)
-    at = _open(workspace)
+    at = open_app(PAGE, workspace)
     assert "has no target yet" in at.info[0].value
 
 
-def test_widgets_per_column_type_and_a_readable_summary():
-    at = _open(_sample("penguins"))
+def test_widgets_per_column_type_and_a_readable_summary(open_app):
+    at = open_app(PAGE, _sample("penguins"))
     assert [t.label for t in at.tabs] == ["Numbers (5)", "Categories (2)", "Whole table"]
     assert "median" in _step(at, "Numbers (5)") and "standard (z-score)" in _step(at, "Numbers (5)")
     assert "'missing' level" in _step(at, "Categories (2)") and "one-hot" in _step(at, "Categories (2)")
@@ -102,8 +89,8 @@ def test_widgets_per_column_type_and_a_readable_summary():
     assert "SMOTE (training rows only)" in _step(at, "Class imbalance")
 
 
-def test_settings_survive_a_page_switch():
-    at = _open(_sample("iris"))
+def test_settings_survive_a_page_switch(open_app):
+    at = open_app(PAGE, _sample("iris"))
     _by_label(at.selectbox, "Fill missing numbers with").set_value("knn").run()
     _by_label(at.checkbox, "Compress with PCA").check().run()
     at.number_input[0].set_value(2.0).run()  # the PCA amount: a whole number means components
@@ -116,24 +103,24 @@ def test_settings_survive_a_page_switch():
     assert "median" not in _step(at, "Numbers (4)")  # k-NN imputation now
 
 
-def test_one_hot_without_a_level_cap_on_a_huge_category_is_explained():
-    at = _open(_mixed())
+def test_one_hot_without_a_level_cap_on_a_huge_category_is_explained(open_app):
+    at = open_app(PAGE, _mixed())
     _by_label(at.checkbox, "Limit the number of levels").uncheck().run()
     assert not at.exception
     assert "'code' has 1,500 different values" in at.error[0].value
     assert at.session_state["workspace"].prep.categorical.max_levels is None
 
 
-def test_no_features_left_is_explained():
+def test_no_features_left_is_explained(open_app):
     workspace = _sample("iris")
     for name in workspace.dataset.features:
         workspace.set_role(name, Role.IGNORE)
-    at = _open(workspace)
+    at = open_app(PAGE, workspace)
     assert "No columns are left to learn from" in at.error[0].value
 
 
-def test_split_widgets_and_preview():
-    at = _open(_mixed())
+def test_split_widgets_and_preview(open_app):
+    at = open_app(PAGE, _mixed())
     assert "Order by time" in [s.label for s in at.selectbox]
     _by_label(at.select_slider, "Holdout share (test rows set aside)").set_value(0.25).run()
     _by_label(at.selectbox, "Cross-validation folds").set_value(3).run()
@@ -148,7 +135,7 @@ def test_split_widgets_and_preview():
     assert _by_label(at.selectbox, "Keep groups together").disabled
 
 
-def test_too_few_rows_of_a_class_for_the_folds_is_explained():
+def test_too_few_rows_of_a_class_for_the_folds_is_explained(open_app):
     workspace = _sample("iris")
     frame = workspace.dataset.frame.iloc[:103]  # 50 setosa, 50 versicolor, 3 virginica
     workspace.dataset = build_dataset(
@@ -158,7 +145,7 @@ def test_too_few_rows_of_a_class_for_the_folds_is_explained():
         content_hash=hash_frame(frame),
         target="species",
     )
-    at = _open(workspace)
+    at = open_app(PAGE, workspace)
     _by_label(at.selectbox, "Cross-validation folds").set_value(5).run()
     # One of the three rows went to the stratified holdout.
     assert (
@@ -168,13 +155,13 @@ def test_too_few_rows_of_a_class_for_the_folds_is_explained():
     assert "Use at most 2 folds" in at.error[0].value
 
 
-def test_regression_has_no_imbalance_setting():
-    at = _open(_sample("diabetes"))
+def test_regression_has_no_imbalance_setting(open_app):
+    at = open_app(PAGE, _sample("diabetes"))
     assert "Class imbalance" not in [s.label for s in at.selectbox]
 
 
-def test_dates_text_booleans_and_identifiers():
-    at = _open(_mixed())
+def test_dates_text_booleans_and_identifiers(open_app):
+    at = open_app(PAGE, _mixed())
     labels = ["Numbers (1)", "Categories (1)", "Dates (1)", "Text (1)", "Whole table"]
     assert [t.label for t in at.tabs] == labels
     assert "1 true/false column(s)" in _text(at)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,19 +16,8 @@ from mlcore.split import SplitSpec
 from mlcore.train import ModelChoice, train_model
 from mlcore.workspace import Workspace
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/train.py"
 FAST = ["logistic_regression", "decision_tree", "naive_bayes"]
-
-
-def _open(workspace: Workspace | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if workspace is not None:
-        at.session_state["workspace"] = workspace
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
 
 
 def _iris(models: list[str] = FAST, folds: int = 3) -> Workspace:
@@ -61,20 +49,20 @@ def _board(at: AppTest):
 
 
 @pytest.mark.parametrize("target", [False, True])
-def test_missing_dataset_or_target_points_to_the_data_page(target):
+def test_missing_dataset_or_target_points_to_the_data_page(target, open_app):
     workspace = None
     if target:
         workspace = Workspace()
         workspace.load_sample("iris")
         workspace.set_target(None)
-    at = _open(workspace)
+    at = open_app(PAGE, workspace)
     assert ("has no target yet" if target else "No dataset yet") in at.info[0].value
     assert not [b for b in at.button if b.label.startswith("Train")]
 
 
-def test_three_models_fill_the_leaderboard_a_rerun_is_identical_and_the_metric_selectable():
+def test_three_models_fill_the_leaderboard_a_rerun_is_identical_and_the_metric_selectable(open_app):
     workspace = _iris()
-    at = _open(workspace)
+    at = open_app(PAGE, workspace)
     assert _train_button(at).label == "Train 3 models"
     _train_and_wait(at)
     board = _board(at)
@@ -105,9 +93,9 @@ def test_three_models_fill_the_leaderboard_a_rerun_is_identical_and_the_metric_s
     assert workspace.metric == "f1_macro"
 
 
-def test_hyperparameter_widgets_come_from_the_registry():
+def test_hyperparameter_widgets_come_from_the_registry(open_app):
     workspace = _iris(["logistic_regression", "decision_tree"])
-    at = _open(workspace)
+    at = open_app(PAGE, workspace)
     c = _by_label(at.number_input, "Regularisation C")
     assert "Smaller values keep the model simpler" in c.help
     assert "Range 0.001 to 1000" in c.help
@@ -128,18 +116,18 @@ def test_hyperparameter_widgets_come_from_the_registry():
     assert len([c for c in workspace.model_choices() if c.params]) == 1
 
 
-def test_compare_all_trains_the_default_set():
-    at = _open(_iris([]))
+def test_compare_all_trains_the_default_set(open_app):
+    at = open_app(PAGE, _iris([]))
     assert _train_button(at).disabled  # nothing chosen yet
     at.radio[0].set_value(True).run()
     assert _train_button(at).label == "Train 11 models"
     assert len(at.session_state["workspace"].model_choices()) == 11
 
 
-def test_a_failing_model_is_marked_and_the_others_are_kept():
+def test_a_failing_model_is_marked_and_the_others_are_kept(open_app):
     workspace = _iris(["knn", "decision_tree"])
     workspace.configure(model_params={("classification", "knn"): {"n_neighbors": 200}})
-    at = _open(workspace)
+    at = open_app(PAGE, workspace)
     _train_and_wait(at)
     board = _board(at).set_index("model")
     assert board.loc["Decision tree", "status"] == "ok"
@@ -148,20 +136,20 @@ def test_a_failing_model_is_marked_and_the_others_are_kept():
     assert not at.exception
 
 
-def test_too_few_rows_per_class_for_the_folds_is_a_plain_message():
+def test_too_few_rows_per_class_for_the_folds_is_a_plain_message(open_app):
     workspace = _iris(folds=5)
     frame = workspace.dataset.frame.iloc[:103]  # 50 setosa, 50 versicolor, 3 virginica
     workspace.dataset = build_dataset(
         frame, name="few", source="test", content_hash=hash_frame(frame), target="species"
     )
-    at = _open(workspace)
+    at = open_app(PAGE, workspace)
     _train_button(at).click().run()
     assert not at.exception
     assert workspace.training is None
     assert any("too few to appear in each of the 5 folds" in e.value for e in at.error)
 
 
-def test_a_one_class_target_is_a_plain_message():
+def test_a_one_class_target_is_a_plain_message(open_app):
     """The Data page refuses such a target; a dataset that has one anyway is stopped before training."""
     workspace = _iris(["decision_tree"])
     frame = workspace.dataset.frame.assign(kind="flower")
@@ -170,7 +158,7 @@ def test_a_one_class_target_is_a_plain_message():
         replace(c, role=Role.TARGET if c.name == "kind" else Role.FEATURE) for c in dataset.columns
     )
     workspace.dataset = replace(dataset, columns=columns, target="kind", task=Task.CLASSIFICATION)
-    at = _open(workspace)
+    at = open_app(PAGE, workspace)
     _train_button(at).click().run()
     assert not at.exception
     assert "The column 'kind' has only one class ('flower')" in at.error[0].value
@@ -189,9 +177,9 @@ def _slow_digits(budget: float | None = None) -> Workspace:
     return workspace
 
 
-def test_stop_keeps_the_finished_models():
+def test_stop_keeps_the_finished_models(open_app):
     workspace = _slow_digits()
-    at = _open(workspace)
+    at = open_app(PAGE, workspace)
     _train_button(at).click().run()
     deadline = time.monotonic() + 120
     while not any(r.model_key == "naive_bayes" for r in workspace.runs):
@@ -209,9 +197,9 @@ def test_stop_keeps_the_finished_models():
     assert not _train_button(at).disabled
 
 
-def test_a_model_over_its_time_budget_is_timed_out():
+def test_a_model_over_its_time_budget_is_timed_out(open_app):
     workspace = _slow_digits(budget=5)
-    at = _open(workspace)
+    at = open_app(PAGE, workspace)
     assert _by_label(at.selectbox, "Time budget per model").value == 5
     _train_and_wait(at)
     board = _board(at).set_index("model")
@@ -220,19 +208,19 @@ def test_a_model_over_its_time_budget_is_timed_out():
     assert "stopped after its time budget of 5 s" in at.warning[0].value
 
 
-def test_super_linear_models_warn_and_the_cap_can_be_lifted():
+def test_super_linear_models_warn_and_the_cap_can_be_lifted(open_app):
     workspace = Workspace()
     workspace.generate(GeneratorSpec(Shape.BLOBS, n_samples=7000))
     workspace.configure(model_keys=("rbf_svm",))
-    at = _open(workspace)
+    at = open_app(PAGE, workspace)
     assert "By default it trains on a random sample of 5,000 rows" in at.warning[0].value
     _by_label(at.checkbox, "Train SVM (RBF kernel) on all 5,600 training rows (slower)").check().run()
     assert workspace.model_choices() == (ModelChoice("rbf_svm", {}, capped=False),)
 
 
-def test_tune_then_train_the_best_settings():
+def test_tune_then_train_the_best_settings(open_app):
     workspace = _iris(["logistic_regression"])
-    at = _open(workspace)
+    at = open_app(PAGE, workspace)
     assert _by_label(at.selectbox, "Model to tune").value == "logistic_regression"
     _by_label(at.radio, "Search").set_value("random").run()
     _by_label(at.multiselect, "Settings to search").set_value(["C"]).run()
