@@ -24,7 +24,7 @@ from mlcore.jobs import Job, JobState
 from mlcore.models import HyperParam, get_model
 from mlcore.schema import Task
 from mlcore.split import Split, make_split
-from mlcore.train import METRICS, Run, _predict, _sample, main_metric, score
+from mlcore.train import METRICS, Run, main_metric, predict, sample, score
 
 Report = Callable[[dict[str, Any]], None]
 Kind = Literal["oof", "learning", "validation"]
@@ -83,7 +83,7 @@ def _metric(run: Run, metric: str | None) -> str:
 
 
 def _score(run: Run, pipeline: Any, X: pd.DataFrame, y: np.ndarray, metric: str) -> float:
-    y_pred, proba, decision, _ = _predict(pipeline, X)
+    y_pred, proba, decision, _ = predict(pipeline, X)
     return score(run.task, y, y_pred, proba, decision, getattr(pipeline, "classes_", None))[metric]
 
 
@@ -114,10 +114,10 @@ def out_of_fold(report: Report, run: Run, dataset: Dataset) -> OutOfFold:
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = []
     classes = None
     for i, (fit_pos, val_pos) in enumerate(s.split.folds):
-        fit_rows = s.split.train[_sample(fit_pos, s.y[s.split.train], s.cap, run.seed, s.classification)]
+        fit_rows = s.split.train[sample(fit_pos, s.y[s.split.train], s.cap, run.seed, s.classification)]
         val_rows = s.split.train[val_pos]
         pipeline = _fit(clone(run.pipeline), s.X.iloc[fit_rows], s.y[fit_rows])
-        y_pred, proba, _, _ = _predict(pipeline, s.X.iloc[val_rows])
+        y_pred, proba, _, _ = predict(pipeline, s.X.iloc[val_rows])
         fold_classes = getattr(pipeline, "classes_", None)
         if classes is not None and fold_classes is not None and list(fold_classes) != list(classes):
             proba = None  # a fold missed a class: probabilities cannot be pooled column by column
@@ -197,11 +197,11 @@ def learning_curve(
     valid = np.full((len(fractions), n_folds), np.nan)
     sizes = np.zeros(len(fractions), dtype=int)
     for j, (fit_pos, val_pos) in enumerate(s.split.folds):
-        fit_rows = s.split.train[_sample(fit_pos, s.y[s.split.train], s.cap, run.seed, s.classification)]
+        fit_rows = s.split.train[sample(fit_pos, s.y[s.split.train], s.cap, run.seed, s.classification)]
         val_rows = s.split.train[val_pos]
         for i, fraction in enumerate(fractions):
             n = max(2, round(fraction * len(fit_rows)))
-            rows = fit_rows[_sample(np.arange(len(fit_rows)), s.y[fit_rows], n, run.seed, s.classification)]
+            rows = fit_rows[sample(np.arange(len(fit_rows)), s.y[fit_rows], n, run.seed, s.classification)]
             sizes[i] = max(sizes[i], len(rows))
             try:
                 pipeline = _fit(clone(run.pipeline), s.X.iloc[rows], s.y[rows])
@@ -279,7 +279,7 @@ def validation_curve(
     train = np.full((len(values), n_folds), np.nan)
     valid = np.full((len(values), n_folds), np.nan)
     for j, (fit_pos, val_pos) in enumerate(s.split.folds):
-        fit_rows = s.split.train[_sample(fit_pos, s.y[s.split.train], s.cap, run.seed, s.classification)]
+        fit_rows = s.split.train[sample(fit_pos, s.y[s.split.train], s.cap, run.seed, s.classification)]
         val_rows = s.split.train[val_pos]
         for i, estimator in enumerate(estimators):
             try:

@@ -314,10 +314,13 @@ def single_threaded() -> Any:
     return threadpool_limits(1)
 
 
-def _sample(
+def sample(
     positions: np.ndarray, y: np.ndarray, cap: int | None, seed: int, classification: bool
 ) -> np.ndarray:
-    """At most `cap` of these positions, stratified by class where possible, in their original order."""
+    """At most `cap` of these positions, stratified by class where possible, in their original order.
+
+    Public because `eval_refit` draws the same training sample when it refits a run.
+    """
     if cap is None or len(positions) <= cap:
         return positions
     try:
@@ -347,13 +350,12 @@ def _fit(pipeline: Any, X: pd.DataFrame, y: np.ndarray, found: list[str]) -> flo
     return seconds
 
 
-def _predict(
-    pipeline: Any, X: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, float]:
+def predict(pipeline: Any, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, float]:
     """Predictions and continuous scores from one pass where the labels follow from the scores.
 
     A classifier's `predict` is the most probable class (or the sign of a binary decision value), so
-    deriving it from the scores halves the prediction work of k-NN, SVMs and forests.
+    deriving it from the scores halves the prediction work of k-NN, SVMs and forests. Public because
+    `eval_refit` predicts the same way when it refits a run.
     """
     start = time.perf_counter()
     classes = getattr(pipeline, "classes_", None)
@@ -418,11 +420,11 @@ def _cross_validate(
     on_fold: OnFold | None,
 ) -> None:
     for i, (fit_pos, val_pos) in enumerate(split.folds):
-        fit_rows = split.train[_sample(fit_pos, y[split.train], cap, seed, classification)]
+        fit_rows = split.train[sample(fit_pos, y[split.train], cap, seed, classification)]
         val_rows = split.train[val_pos]
         pipeline = clone(template)
         result.fit_times.append(_fit(pipeline, X.iloc[fit_rows], y[fit_rows], result.warnings))
-        y_pred, proba, decision, seconds = _predict(pipeline, X.iloc[val_rows])
+        y_pred, proba, decision, seconds = predict(pipeline, X.iloc[val_rows])
         result.predict_times.append(seconds)
         classes = getattr(pipeline, "classes_", None)
         for name, value in score(task, y[val_rows], y_pred, proba, decision, classes).items():
@@ -449,7 +451,7 @@ def train_model(
     try:
         cv = cross_validate(request, choice, split, on_fold)
         train_rows = split.train[
-            _sample(np.arange(len(split.train)), y[split.train], cap, request.seed, classification)
+            sample(np.arange(len(split.train)), y[split.train], cap, request.seed, classification)
         ]
         pipeline = build_pipeline(dataset, request.prep, choice.key, choice.params, request.seed)
         with single_threaded():
@@ -457,7 +459,7 @@ def train_model(
         holdout, y_pred, proba, classes, holdout_predict = {}, None, None, None, float("nan")
         if len(split.test):
             with single_threaded():
-                y_pred, proba, decision, holdout_predict = _predict(pipeline, X.iloc[split.test])
+                y_pred, proba, decision, holdout_predict = predict(pipeline, X.iloc[split.test])
             classes = getattr(pipeline, "classes_", None)
             holdout = score(dataset.task, y[split.test], y_pred, proba, decision, classes)
         if on_fold:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from mlcore.commands._shared import add_file_arguments
+from mlcore.commands._shared import add_file_arguments, add_training_arguments
 from mlcore.commands.train import _plain, build_request
 from mlcore.errors import MLCoreError
 from mlcore.eval_compare import cv_summary
@@ -22,15 +22,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_file_arguments(parser)
     parser.add_argument("--report", required=True, help="the HTML file to write (self-contained)")
-    parser.add_argument("--models", help="comma-separated model keys (default: the whole default set)")
-    parser.add_argument("--cv", type=int, default=5, help="cross-validation folds (0 for none; default 5)")
-    parser.add_argument("--test-size", type=float, default=0.2, help="holdout share (default 0.2)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for every random step (default 0)")
-    parser.add_argument("--time-budget", type=float, help="seconds allowed per model (default: no limit)")
-    parser.add_argument("--metric", help="metric that orders the models (default: accuracy or r2)")
-    parser.add_argument("--all-rows", action="store_true", help="train slow models on all rows, not a sample")
-    parser.add_argument("--workers", type=int, help="models trained at once (default: one per core)")
-    parser.add_argument("--json", action="store_true", help="print the holdout and CV scores as JSON")
+    add_training_arguments(
+        parser,
+        metric_help="metric that orders the models (default: accuracy or r2)",
+        json_help="print the holdout and CV scores as JSON",
+    )
     parser.set_defaults(func=run)
 
 

@@ -9,7 +9,7 @@ import sys
 
 import pandas as pd
 
-from mlcore.commands._shared import add_file_arguments, load_dataset
+from mlcore.commands._shared import add_file_arguments, add_training_arguments, load_dataset
 from mlcore.errors import MLCoreError
 from mlcore.models import default_set
 from mlcore.split import SplitSpec
@@ -20,15 +20,11 @@ from mlcore.training_jobs import TrainingSession
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("train", help="train models and print the leaderboard")
     add_file_arguments(parser)
-    parser.add_argument("--models", help="comma-separated model keys (default: the whole default set)")
-    parser.add_argument("--cv", type=int, default=5, help="cross-validation folds (0 for none; default 5)")
-    parser.add_argument("--test-size", type=float, default=0.2, help="holdout share (default 0.2)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for every random step (default 0)")
-    parser.add_argument("--time-budget", type=float, help="seconds allowed per model (default: no limit)")
-    parser.add_argument("--metric", help="metric to rank by (default: accuracy or r2)")
-    parser.add_argument("--all-rows", action="store_true", help="train slow models on all rows, not a sample")
-    parser.add_argument("--workers", type=int, help="models trained at once (default: one per core)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_training_arguments(
+        parser,
+        metric_help="metric to rank by (default: accuracy or r2)",
+        json_help="print JSON instead of a table",
+    )
     parser.set_defaults(func=run)
 
 
