@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 import pandas as pd
 
@@ -45,3 +46,14 @@ def load_dataset(args: argparse.Namespace) -> Dataset:
 
 def print_table(frame: pd.DataFrame) -> None:
     print(frame.to_string(index=False))
+
+
+def json_safe(value: object) -> object:
+    """NaN as null, so the JSON output is standard JSON."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value

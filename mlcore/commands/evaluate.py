@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from mlcore.commands._shared import add_file_arguments, add_training_arguments
-from mlcore.commands.train import _plain, build_request
+from mlcore.commands._shared import add_file_arguments, add_training_arguments, json_safe
+from mlcore.commands.train import build_request
 from mlcore.errors import MLCoreError
 from mlcore.eval_compare import cv_summary
 from mlcore.eval_report import build_report
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             "holdout": {names[r.id]: evaluate_run(r, request.dataset).metrics for r in runs},
             "cv": cv_summary(runs).to_dict(orient="records"),
         }
-        print(json.dumps(_plain(scores), indent=2, ensure_ascii=False))
+        print(json.dumps(json_safe(scores), indent=2, ensure_ascii=False))
     else:
         print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MB) comparing {len(runs)} model(s)")
     return 0

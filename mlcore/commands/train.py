@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 
 import pandas as pd
 
-from mlcore.commands._shared import add_file_arguments, add_training_arguments, load_dataset
+from mlcore.commands._shared import add_file_arguments, add_training_arguments, json_safe, load_dataset
 from mlcore.errors import MLCoreError
 from mlcore.models import default_set
 from mlcore.split import SplitSpec
@@ -48,17 +47,6 @@ def build_request(args: argparse.Namespace) -> TrainRequest:
     )
 
 
-def _plain(value: object) -> object:
-    """NaN as null, so the JSON output is standard JSON."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
     request = build_request(args)
     session = TrainingSession(request, workers=args.workers)
@@ -76,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
             "leaderboard": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
             "runs": [run.summary() for run in snapshot.runs],
         }
-        print(json.dumps(_plain(out), indent=2, ensure_ascii=False, default=str))
+        print(json.dumps(json_safe(out), indent=2, ensure_ascii=False, default=str))
         return 0
     print(session.split.description)
     with pd.option_context("display.width", 200, "display.max_columns", 12, "display.max_colwidth", 60):
