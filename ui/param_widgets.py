@@ -19,6 +19,8 @@ from ui.state import synced
 
 BUDGETS = (None, 5, 10, 30, 60, 120, 300, 600)
 
+MODELS_KEY = "train_models"
+
 
 def _range_text(hp: HyperParam) -> str:
     if hp.kind in ("int", "float") and hp.low is not None and hp.high is not None:
@@ -143,13 +145,17 @@ def model_chooser(ws: Workspace, dataset: Dataset) -> list[ModelSpec]:
     if ws.compare_all:
         chosen = everything
     else:
+        # A fixed key, unlike the other settings: a new widget after each pick would close the list
+        # the user is picking from. The workspace's choice is written into it when they differ.
+        if st.session_state.get(MODELS_KEY) != (wanted := [k for k in ws.model_keys if k in specs]):
+            st.session_state[MODELS_KEY] = wanted
         st.multiselect(
             "Models",
             list(specs),
-            default=[k for k in ws.model_keys if k in specs],
             format_func=lambda k: specs[k].name,
             placeholder="Choose one or more models",
-            **synced(ws, "model_keys", lambda v: ws.configure(model_keys=tuple(v))),
+            key=MODELS_KEY,
+            on_change=lambda: ws.configure(model_keys=tuple(st.session_state[MODELS_KEY])),
         )
         chosen = [k for k in ws.model_keys if k in specs]
     for key in chosen:

@@ -240,3 +240,16 @@ def test_tune_then_train_the_best_settings(open_app):
     assert run.params["C"] == best.params["C"]
     assert run.cv_mean["accuracy"] == best.score  # the same folds as the search
     assert workspace.model_params[("classification", "logistic_regression")]["C"] == best.params["C"]
+
+
+def test_the_model_list_follows_picks_and_the_workspace(open_app):
+    at = open_app(PAGE, _iris(["naive_bayes"]))
+    models = _by_label(at.multiselect, "Models")
+    assert models.value == ["naive_bayes"]
+    models.set_value(["naive_bayes", "decision_tree"]).run()
+    workspace = at.session_state["workspace"]
+    assert workspace.model_keys == ("naive_bayes", "decision_tree")
+    assert _train_button(at).label == "Train 2 models"
+    workspace.configure(model_keys=("logistic_regression",))  # changed elsewhere, e.g. a reset
+    at.run()
+    assert _by_label(at.multiselect, "Models").value == ["logistic_regression"]

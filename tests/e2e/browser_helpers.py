@@ -1,6 +1,8 @@
-"""Helpers for browser tests: wait for the app, move between pages."""
+"""Helpers for browser tests: wait for the app, move between pages, pick options."""
 
 from __future__ import annotations
+
+from playwright.sync_api import expect
 
 
 def wait_for_app(tab, timeout: float = 60_000) -> None:
@@ -27,3 +29,16 @@ def choose_option(tab, widget, option: str) -> None:
     tab.get_by_role("option", name=option, exact=True).click()
     tab.keyboard.press("Escape")
     wait_for_app(tab)
+
+
+def add_option(tab, widget, option: str) -> None:
+    """Add an option to a multiselect with the keyboard: the list redraws while it is open, so a click
+    on an option can miss it, while Enter picks the filtered match."""
+    box = widget.get_by_role("combobox")
+    box.click()
+    box.fill(option)
+    expect(tab.get_by_role("option", name=option, exact=True)).to_be_visible()
+    tab.keyboard.press("Enter")
+    tab.keyboard.press("Escape")
+    wait_for_app(tab)
+    expect(widget.get_by_text(option, exact=True)).to_be_visible()

@@ -6,22 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import choose_option, go_to, wait_for_app
+from browser_helpers import add_option, choose_option, go_to, wait_for_app
 from playwright.sync_api import expect
 
 TRAIN_TIMEOUT = 240_000  # ms: two models with 5-fold CV in worker processes on a busy two-core machine
-
-
-def _pick(page, widget, option: str) -> None:
-    """Add an option to a multiselect with the keyboard (the list redraws while it is open)."""
-    box = widget.get_by_role("combobox")
-    box.click()
-    box.fill(option)
-    expect(page.get_by_role("option", name=option, exact=True)).to_be_visible()
-    page.keyboard.press("Enter")
-    page.keyboard.press("Escape")
-    wait_for_app(page)
-    expect(widget.get_by_text(option, exact=True)).to_be_visible()
 
 
 def _chart_text(chart) -> str:
@@ -41,7 +29,7 @@ def test_compare_two_models_and_move_the_threshold(page):
 
     go_to(page, "Train")
     for name in ("Logistic regression", "Decision tree"):
-        _pick(page, page.get_by_test_id("stMultiSelect").filter(has_text="Models"), name)
+        add_option(page, page.get_by_test_id("stMultiSelect").filter(has_text="Models"), name)
     train = page.get_by_role("button", name="Train 2 models")
     train.click()
     expect(train).to_be_disabled()  # while the models train in their worker processes

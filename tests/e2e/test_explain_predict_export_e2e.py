@@ -11,7 +11,7 @@ import sys
 import zipfile
 
 import pytest
-from browser_helpers import choose_option, go_to, wait_for_app
+from browser_helpers import add_option, choose_option, go_to, wait_for_app
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -48,7 +48,7 @@ def test_train_explain_predict_and_export(page, tmp_path):
     wait_for_app(page)
 
     go_to(page, "Train")
-    choose_option(page, page.get_by_test_id("stMultiSelect").filter(has_text="Models"), "Random forest")
+    add_option(page, page.get_by_test_id("stMultiSelect").filter(has_text="Models"), "Random forest")
     page.get_by_role("button", name="Train 1 model").click()
     expect(main.get_by_text(re.compile("^Last training:"))).to_be_visible(timeout=120_000)
 

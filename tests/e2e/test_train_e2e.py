@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import choose_option, go_to, wait_for_app
+from browser_helpers import add_option, choose_option, go_to, wait_for_app
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +42,7 @@ def test_prepare_train_switch_pages_and_stop(page):
     go_to(page, "Train")
     models = page.get_by_test_id("stMultiSelect").filter(has_text="Models")
     for name in MODELS:
-        choose_option(page, models, name)
+        add_option(page, models, name)
     page.get_by_role("button", name="Train 3 models").click()
     expect(main.get_by_text("Training:")).to_be_visible(timeout=60_000)
 
