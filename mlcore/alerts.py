@@ -7,7 +7,6 @@ teacher can see, and a test can pin, exactly when an alert fires.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -17,9 +16,6 @@ from mlcore.dataset import Dataset
 from mlcore.overview import ColumnSummary, Overview
 from mlcore.schema import ColumnType, Role, Task
 from mlcore.target_view import TargetView
-
-# The note mlcore.tidy writes when it turns a mostly-numeric text column into numbers.
-_COERCED_NOTE = re.compile(r"^'(?P<column>.+)': (?P<count>\d+) non-numeric cell")
 
 
 class Severity(StrEnum):
@@ -280,22 +276,18 @@ def _duplicate_alert(overview: Overview) -> list[Alert]:
 
 
 def _mixed_type_alerts(dataset: Dataset, overview: Overview) -> list[Alert]:
-    alerts = []
-    for note in dataset.notes:
-        match = _COERCED_NOTE.match(note)
-        if match:
-            alerts.append(
-                Alert(
-                    AlertKind.MIXED_TYPES,
-                    Severity.WARNING,
-                    match["column"],
-                    f"'{match['column']}' mixed numbers and text",
-                    f"{int(match['count']):,} cell(s) held text in a column of numbers; they were read as "
-                    "missing values.",
-                    "Correct those cells in the file (a number, or an empty cell), then load it again.",
-                    float(match["count"]),
-                )
-            )
+    alerts = [
+        Alert(
+            AlertKind.MIXED_TYPES,
+            Severity.WARNING,
+            column,
+            f"'{column}' mixed numbers and text",
+            f"{count:,} cell(s) held text in a column of numbers; they were read as missing values.",
+            "Correct those cells in the file (a number, or an empty cell), then load it again.",
+            float(count),
+        )
+        for column, count in dataset.coerced_cells
+    ]
     for c in overview.columns:
         mixed_python = "str" in c.value_kinds and len(c.value_kinds) > 1
         numbers_as_labels = c.ctype is ColumnType.CATEGORICAL and 0 < c.numeric_text_share < 1

@@ -31,6 +31,7 @@ from mlcore.errors import MLCoreError
 from mlcore.model_schema import feature_kinds
 from mlcore.readers import NULL_TOKENS
 from mlcore.schema import ColumnType, Task
+from mlcore.sniff import FileFormat
 
 LINE = 100
 _POSITIONAL = {"steps", "transformers", "func", "score_func"}  # written without their keyword
@@ -56,37 +57,25 @@ class ReadHints:
     drop_bad_rows: bool = False
 
 
-_SEPARATORS = {"semicolons": ";", "tabs": "\t", "vertical bars": "|"}
+_SCRIPT_FORMATS = {
+    FileFormat.DELIMITED: "csv",
+    FileFormat.PARQUET: "parquet",
+    FileFormat.EXCEL: "excel",
+    FileFormat.JSON: "json",
+}
 
 
 def read_hints(dataset: Dataset) -> ReadHints:
-    """The reading options, recovered from the file name and the notes the reader left.
-
-    The notes are the reader's own sentences (`mlcore.readers`); a `Dataset` keeps no other record
-    of the delimiter, decimal mark, encoding or sheet.
-    """
-    name = dataset.name.lower()
-    file_format = "csv"
-    if name.endswith(".parquet"):
-        file_format = "parquet"
-    elif name.endswith((".xlsx", ".xlsm", ".xls")):
-        file_format = "excel"
-    elif name.endswith((".json", ".jsonl")):
-        file_format = "json"
-    sep, decimal, encoding, sheet, dropped = ",", ".", "utf-8", None, False
-    for note in dataset.notes:
-        if match := re.match(r"Columns are separated by (.+)\.$", note):
-            word = match.group(1)
-            sep = _SEPARATORS.get(word) or ast.literal_eval(word)
-        elif note.startswith("Numbers use a decimal comma"):
-            decimal = ","
-        elif match := re.match(r"Text encoding detected as (.+)\.$", note):
-            encoding = match.group(1)
-        elif match := re.match(r"Read sheet '(.+)' of \d+\.$", note):
-            sheet = match.group(1)
-        elif note.startswith("Dropped ") and "wrong number of fields" in note:
-            dropped = True
-    return ReadHints(file_format, sep, decimal, encoding, sheet, dropped)
+    """The reading options: what the reader recorded about the file (`Dataset.read_info`)."""
+    info = dataset.read_info
+    return ReadHints(
+        _SCRIPT_FORMATS[info.file_format],
+        info.delimiter,
+        info.decimal,
+        info.encoding,
+        info.sheet,
+        info.dropped_rows > 0,
+    )
 
 
 def has_original_file(dataset: Dataset) -> bool:

@@ -12,6 +12,7 @@ import pandas as pd
 import xxhash
 
 from mlcore.errors import SchemaError, TargetError
+from mlcore.readers import PLAIN_CSV, ReadInfo
 from mlcore.schema import (
     ColumnInfo,
     ColumnType,
@@ -40,6 +41,9 @@ class Dataset:
     task_rule: str = ""
     notes: tuple[str, ...] = ()
     description: str = ""
+    read_info: ReadInfo = PLAIN_CSV  # how the file was read (tables with no file: as plain CSV)
+    # (column, count) for the non-numeric cells read as missing when a text column became numbers
+    coerced_cells: tuple[tuple[str, int], ...] = ()
 
     @property
     def n_rows(self) -> int:
@@ -103,10 +107,22 @@ def build_dataset(
     target: str | None = None,
     description: str = "",
     known_counts: dict[str, Counts] | None = None,
+    read_info: ReadInfo = PLAIN_CSV,
+    coerced_cells: dict[str, int] | None = None,
 ) -> Dataset:
     """Infer the schema and choose a target: the given one, or a column named like a target."""
     columns = infer_columns(frame, known_counts)
-    dataset = Dataset(name, source, frame, content_hash, columns, notes=tuple(notes), description=description)
+    dataset = Dataset(
+        name,
+        source,
+        frame,
+        content_hash,
+        columns,
+        notes=tuple(notes),
+        description=description,
+        read_info=read_info,
+        coerced_cells=tuple((coerced_cells or {}).items()),
+    )
     if target is not None:
         return set_target(dataset, target)
     by_name = {str(c).lower(): str(c) for c in frame.columns}

@@ -46,7 +46,7 @@ def _finish(raw: RawTable, name: str, source: str, content_hash: str, limits: Li
             f"{limits.max_rows:,} rows × {limits.max_columns:,} columns.",
             "Upload a sample of the rows, or drop columns you do not need.",
         )
-    frame, tidy_notes, changed = tidy_frame(raw.frame)
+    frame, tidy_notes, changed, coerced = tidy_frame(raw.frame)
     names = list(frame.columns)
     known = {names[i]: counts for i, counts in raw.counts.items() if names[i] not in changed}
     return build_dataset(
@@ -56,6 +56,8 @@ def _finish(raw: RawTable, name: str, source: str, content_hash: str, limits: Li
         content_hash=content_hash,
         notes=raw.notes + tidy_notes,
         known_counts=known,
+        read_info=raw.info,
+        coerced_cells=coerced,
     )
 
 

@@ -36,17 +36,35 @@ class ReadOptions:
     drop_bad_rows: bool = False
 
 
+@dataclass(frozen=True)
+class ReadInfo:
+    """How the file was read, as data: what the notes tell the user, for code that must act on it."""
+
+    file_format: FileFormat = FileFormat.DELIMITED
+    delimiter: str = ","
+    decimal: str = "."
+    encoding: str = "utf-8"  # the encoding the text was decoded with
+    sheet: str | None = None  # the Excel sheet read
+    dropped_rows: int = 0  # rows left out for having the wrong number of fields
+
+
+PLAIN_CSV = ReadInfo()  # a UTF-8, comma-separated file read as it is
+
+
 @dataclass
 class RawTable:
     """A frame straight from the file plus what we noticed while reading it."""
 
     frame: pd.DataFrame
-    file_format: FileFormat
+    info: ReadInfo
     notes: list[str] = field(default_factory=list)
     sheets: list[str] = field(default_factory=list)
-    sheet: str | None = None
     # (missing, distinct) per column position, where the reader got them for free (Arrow text columns)
     counts: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def sheet(self) -> str | None:
+        return self.info.sheet
 
 
 class RaggedRowsError(MalformedTableError):
@@ -113,7 +131,7 @@ def _read_parquet(source: Source) -> RawTable:
         raise MalformedTableError(
             "This Parquet file could not be read.", f"It may be damaged or truncated ({exc})."
         ) from exc
-    return RawTable(arrow.to_pandas(date_as_object=False), FileFormat.PARQUET)
+    return RawTable(arrow.to_pandas(date_as_object=False), ReadInfo(FileFormat.PARQUET))
 
 
 def _read_excel(source: Source, sheet: str | None) -> RawTable:
@@ -141,7 +159,7 @@ def _read_excel(source: Source, sheet: str | None) -> RawTable:
             "This Excel file could not be read.", f"Open and re-save it as .xlsx or CSV ({exc})."
         ) from exc
     notes = [f"Read sheet '{chosen}' of {len(sheets)}."] if len(sheets) > 1 else []
-    return RawTable(frame, FileFormat.EXCEL, notes, sheets, chosen)
+    return RawTable(frame, ReadInfo(FileFormat.EXCEL, sheet=chosen), notes, sheets)
 
 
 def _read_json(source: Source, head: bytes) -> RawTable:
@@ -168,7 +186,7 @@ def _read_json(source: Source, head: bytes) -> RawTable:
     for name in frame.columns[frame.dtypes.map(pd.api.types.is_object_dtype)]:
         if frame[name].map(lambda v: isinstance(v, (list, dict))).any():
             frame[name] = frame[name].map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
-    return RawTable(frame, FileFormat.JSON)
+    return RawTable(frame, ReadInfo(FileFormat.JSON))
 
 
 def _header(source: Source, dialect: TextDialect) -> list[str]:
@@ -192,6 +210,7 @@ def _read_delimited(source: Source, dialect: TextDialect, options: ReadOptions) 
         notes.append(f"Text encoding detected as {dialect.encoding}.")
     placeholders = [f"c{i}" for i in range(len(names))]  # real names are cleaned after reading
     frame, counts = None, {}
+    bad: list[int] = []
     if dialect.encoding in ("utf-8", "utf-8-sig") and dialect.decimal == "." and not options.drop_bad_rows:
         try:
             frame, counts = _read_with_arrow(source, dialect, placeholders)
@@ -212,7 +231,10 @@ def _read_delimited(source: Source, dialect: TextDialect, options: ReadOptions) 
         except pd.errors.ParserError as exc:
             raise MalformedTableError("The text could not be read as a table.", str(exc)) from exc
     frame.columns = names
-    return RawTable(frame, FileFormat.DELIMITED, notes, counts=counts)
+    info = ReadInfo(
+        FileFormat.DELIMITED, dialect.delimiter, dialect.decimal, dialect.encoding, dropped_rows=len(bad)
+    )
+    return RawTable(frame, info, notes, counts=counts)
 
 
 def _read_with_arrow(

@@ -15,25 +15,27 @@ NUMERIC_SHARE = 0.75
 DATETIME_SHARE = 0.95
 
 
-def tidy_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], set[str]]:
+def tidy_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], set[str], dict[str, int]]:
     """Turn infinities into missing values, mostly-numeric text into numbers, date text into dates.
 
-    Returns the notes for the user and the names of the columns whose values changed.
+    Returns the notes for the user, the names of the columns whose values changed, and how many
+    non-numeric cells of each column read as numbers were turned into missing values.
     """
     notes: list[str] = []
     changed: set[str] = set()
+    coerced: dict[str, int] = {}
     for name in frame.columns:
         column = frame[name]
         if pd.api.types.is_float_dtype(column.dtype):
             step = _infinities_to_missing(frame, name)
         elif column.dtype == object:
-            step = _coerce_text(frame, name)
+            step = _coerce_text(frame, name, coerced)
         else:
             continue
         if step or frame[name].dtype != column.dtype:
             changed.add(name)
         notes += step
-    return frame, notes, changed
+    return frame, notes, changed, coerced
 
 
 def _infinities_to_missing(frame: pd.DataFrame, name: str) -> list[str]:
@@ -56,7 +58,8 @@ def _leading_values(column: pd.Series) -> pd.Series:
         window *= 10
 
 
-def _coerce_text(frame: pd.DataFrame, name: str) -> list[str]:
+def _coerce_text(frame: pd.DataFrame, name: str, coerced: dict[str, int]) -> list[str]:
+    """Convert the column if its text is numbers or dates; `coerced` gets its count of lost cells."""
     sample = _leading_values(frame[name])
     if sample.empty or not all(isinstance(v, str) for v in sample):
         return []
@@ -69,6 +72,7 @@ def _coerce_text(frame: pd.DataFrame, name: str) -> list[str]:
         frame[name] = converted
         notes = []
         if lost:
+            coerced[name] = lost
             examples = ", ".join(repr(v) for v in original[dropped].unique()[:3])
             notes.append(
                 f"'{name}': {lost} non-numeric cell(s) ({examples}) treated as missing; the rest are numbers."

@@ -121,6 +121,31 @@ def test_mixed_types_reported_when_loading_turned_text_into_missing(bad_dir):
     ]
 
 
+def test_mixed_types_counts_the_text_cells_read_as_missing(tmp_path):
+    path = tmp_path / "sizes.csv"
+    path.write_text(
+        "size,noise\n" + "".join(f"{v},{i}\n" for i, v in enumerate([1, 2, "big", 4, 5, "n.a.", 7, 8]))
+    )
+    dataset = load_path(path)
+    assert dataset.coerced_cells == (("size", 2),)
+    [alert] = [a for a in find_alerts(dataset, compute_overview(dataset)) if a.kind is AlertKind.MIXED_TYPES]
+    assert (alert.column, alert.value, alert.severity) == ("size", 2.0, Severity.WARNING)
+    assert alert.title == "'size' mixed numbers and text"
+    assert alert.explanation.startswith("2 cell(s) held text in a column of numbers")
+
+
+def test_mixed_types_alert_comes_from_the_counts_not_the_notes():
+    frame = with_noise(size=rng().normal(size=N))
+    counted = build_dataset(frame, name="t", source="test", content_hash="h", coerced_cells={"size": 1234})
+    [alert] = [a for a in find_alerts(counted, compute_overview(counted)) if a.kind is AlertKind.MIXED_TYPES]
+    assert (alert.column, alert.value) == ("size", 1234.0) and alert.explanation.startswith("1,234 cell(s)")
+    noted = build_dataset(
+        frame, name="t", source="test", content_hash="h", notes=["'size': 3 non-numeric cell(s) ('x')."]
+    )
+    assert not fired(frame, AlertKind.MIXED_TYPES, "size")
+    assert not [a for a in find_alerts(noted, compute_overview(noted)) if a.kind is AlertKind.MIXED_TYPES]
+
+
 def test_class_imbalance():
     [alert] = [
         a

@@ -8,8 +8,9 @@ import pytest
 
 from mlcore.errors import EmptyFileError, MLCoreError, NotATableError, TargetError
 from mlcore.loading import load_bytes, load_path
-from mlcore.readers import RaggedRowsError, ReadOptions
+from mlcore.readers import RaggedRowsError, ReadInfo, ReadOptions
 from mlcore.schema import ColumnType, Role
+from mlcore.sniff import FileFormat
 from mlcore.workspace import Workspace
 
 
@@ -34,10 +35,13 @@ def test_ragged_rows_can_be_dropped_when_the_user_agrees(bad_dir):
     dataset = load_path(bad_dir / "ragged_rows.csv", ReadOptions(drop_bad_rows=True))
     assert dataset.frame.to_dict("list") == {"a": [1, 10], "b": [2, 11], "c": [3, 12]}
     assert any("Dropped 2 row(s)" in note for note in dataset.notes)
+    assert dataset.read_info == ReadInfo(dropped_rows=2)
 
 
 def test_latin1_names_and_values_are_read_correctly(bad_dir):
-    frame = load_path(bad_dir / "latin1.csv").frame
+    dataset = load_path(bad_dir / "latin1.csv")
+    assert dataset.read_info == ReadInfo(FileFormat.DELIMITED, ",", ".", "cp1252")
+    frame = dataset.frame
     assert list(frame.columns) == ["nom", "ville", "âge", "classe"]
     assert frame["nom"].tolist() == ["René", "Zoë", "José"]
     assert frame["ville"].tolist() == ["Besançon", "Orléans", "Málaga"]
@@ -45,13 +49,16 @@ def test_latin1_names_and_values_are_read_correctly(bad_dir):
 
 
 def test_utf8_bom_does_not_leak_into_the_first_name(bad_dir):
-    frame = load_path(bad_dir / "utf8_bom.csv").frame
+    dataset = load_path(bad_dir / "utf8_bom.csv")
+    assert dataset.read_info == ReadInfo(encoding="utf-8-sig")
+    frame = dataset.frame
     assert list(frame.columns) == ["x", "y", "label"]
     assert frame["x"].tolist() == [1, 3, 5, 7]
 
 
 def test_semicolons_and_decimal_commas_are_detected(bad_dir):
     dataset = load_path(bad_dir / "semicolon_decimal_comma.csv")
+    assert dataset.read_info == ReadInfo(FileFormat.DELIMITED, ";", ",", "utf-8")
     frame = dataset.frame
     assert list(frame.columns) == ["höhe", "gewicht", "klasse"]
     assert frame["höhe"].tolist() == [1.72, 1.80, 1.65, 1.90]
@@ -100,6 +107,7 @@ def test_mixed_types_become_numbers_and_the_user_is_told_how_many(bad_dir):
     assert dataset.column("age").ctype is ColumnType.NUMERIC
     assert dataset.column("income").ctype is ColumnType.NUMERIC
     assert any("'age': 1 non-numeric cell" in note for note in dataset.notes)
+    assert dataset.coerced_cells == (("age", 1),)  # 'n/a' in income is a missing-value token, not text
 
 
 def test_infinities_become_missing_and_are_reported(bad_dir):
@@ -108,12 +116,14 @@ def test_infinities_become_missing_and_are_reported(bad_dir):
     assert int(column.isna().sum()) == 2
     assert column.dropna().tolist() == [4.0, 5.0]
     assert any("2 infinite value(s)" in note for note in dataset.notes)
+    assert dataset.coerced_cells == ()
 
 
 def test_two_sheets_picks_the_one_with_data_and_offers_both(bad_dir):
     dataset, raw = load_bytes((bad_dir / "two_sheets.xlsx").read_bytes(), "two_sheets.xlsx")
     assert raw.sheets == ["notes", "data"]
     assert raw.sheet == "data"
+    assert dataset.read_info == raw.info == ReadInfo(FileFormat.EXCEL, sheet="data")
     assert list(dataset.frame.columns) == ["x", "y", "target"]
     assert dataset.frame["y"].tolist() == [x * x for x in range(30)]
     with pytest.raises(EmptyFileError):

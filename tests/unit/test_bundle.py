@@ -31,12 +31,13 @@ from mlcore.bundle import (
     onnx_feed,
     skops_bytes,
 )
-from mlcore.codegen import read_hints
+from mlcore.codegen import ReadHints, read_hints
 from mlcore.dataset import set_target
 from mlcore.loading import load_path
 from mlcore.model_card import run_metrics
 from mlcore.model_schema import schema_from_run
 from mlcore.prep import CategoricalPrep, NumericPrep, PrepSpec
+from mlcore.readers import ReadOptions
 from mlcore.split import SplitSpec
 from mlcore.train import ModelChoice, TrainRequest, train_model
 
@@ -185,6 +186,19 @@ def test_train_py_prints_the_runs_metrics(tmp_path):
         printed = json.loads(out.strip().splitlines()[-1])
         assert printed == run_metrics(run), case
         assert printed["cv_mean"] and printed["holdout"]
+
+
+def test_read_hints_are_what_the_reader_recorded(tmp_path, bad_dir):
+    path = tmp_path / "données.csv"
+    path.write_bytes("ville;taille;classe\nBesançon;1,5;a\nOrléans;2,25;b\nMálaga;3,0;a\n".encode("latin-1"))
+    assert read_hints(load_path(path)) == ReadHints("csv", ";", ",", "cp1252")
+    ragged = load_path(bad_dir / "ragged_rows.csv", ReadOptions(drop_bad_rows=True))
+    assert read_hints(ragged) == ReadHints(drop_bad_rows=True)
+    assert read_hints(load_path(bad_dir / "two_sheets.xlsx")) == ReadHints("excel", sheet="data")
+    renamed = tmp_path / "really_parquet.csv"  # the format comes from the content, as when reading
+    pd.DataFrame({"a": [1, 2]}).to_parquet(renamed)
+    assert read_hints(load_path(renamed)) == ReadHints("parquet")
+    assert read_hints(make_dataset(make_frame(20), "kind")) == ReadHints()  # no file: plain CSV
 
 
 def test_train_py_for_a_sample_uses_the_bundled_data(tmp_path):

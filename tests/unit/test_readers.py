@@ -13,6 +13,7 @@ import pytest
 
 from mlcore.errors import LimitExceededError, MalformedTableError, UnsupportedFormatError
 from mlcore.loading import load_bytes
+from mlcore.readers import ReadInfo
 from mlcore.settings import Limits
 from mlcore.sniff import FileFormat, detect_format, sniff_dialect
 
@@ -35,12 +36,18 @@ def _same(loaded: pd.DataFrame) -> None:
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
 def test_delimiters_are_detected(sep):
     data = FRAME.to_csv(index=False, sep=sep).encode()
-    _same(load_bytes(data, "table.txt")[0].frame)
+    dataset = load_bytes(data, "table.txt")[0]
+    _same(dataset.frame)
+    assert dataset.read_info == ReadInfo(FileFormat.DELIMITED, sep, ".", "utf-8")
 
 
 def test_cp1252_decimal_comma_csv_as_excel_writes_it():
-    data = FRAME.to_csv(index=False, sep=";", decimal=",").encode("cp1252")
-    _same(load_bytes(data, "excel.csv")[0].frame)
+    frame = FRAME.assign(colour=FRAME["colour"].replace("red", "rouge façon"))
+    data = frame.to_csv(index=False, sep=";", decimal=",").encode("cp1252")
+    dataset = load_bytes(data, "excel.csv")[0]
+    assert dataset.frame["colour"].tolist()[:2] == ["rouge façon", "blue"]
+    assert dataset.frame["height"].tolist()[:2] == [1.5, 2.25]
+    assert dataset.read_info == ReadInfo(FileFormat.DELIMITED, ";", ",", "cp1252")
 
 
 def test_excel_parquet_and_json_read_the_same_table():
@@ -49,14 +56,16 @@ def test_excel_parquet_and_json_read_the_same_table():
     parquet = FRAME.to_parquet(index=False)
     records = FRAME.to_json(orient="records").encode()
     lines = FRAME.to_json(orient="records", lines=True).encode()
-    for data, expected in [
-        (xlsx.getvalue(), FileFormat.EXCEL),
-        (parquet, FileFormat.PARQUET),
-        (records, FileFormat.JSON),
-        (lines, FileFormat.JSON),
+    for data, expected, sheet in [
+        (xlsx.getvalue(), FileFormat.EXCEL, "Sheet1"),
+        (parquet, FileFormat.PARQUET, None),
+        (records, FileFormat.JSON, None),
+        (lines, FileFormat.JSON, None),
     ]:
         assert detect_format(data[:65536]) is expected
-        _same(load_bytes(data, "renamed.csv")[0].frame)  # the extension does not matter
+        dataset = load_bytes(data, "renamed.csv")[0]  # the extension does not matter
+        _same(dataset.frame)
+        assert dataset.read_info == ReadInfo(expected, sheet=sheet)
 
 
 def test_nested_json_records_are_flattened():
