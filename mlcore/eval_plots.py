@@ -133,6 +133,37 @@ def confusion_heatmap(cm: ConfusionMatrix, normalized: bool = False, title: str 
     )
 
 
+def confusion_grid(
+    matrices: Sequence[tuple[str, ConfusionMatrix]], normalized: bool = False, per_row: int = 3
+) -> go.Figure:
+    """Several models' confusion matrices side by side in one figure, `per_row` to a row, each titled
+    with its model. One chart rather than one per model keeps the page's redraw light."""
+    _need(matrices, "confusion matrices")
+    rows = -(-len(matrices) // per_row)
+    fig = make_subplots(
+        rows=rows,
+        cols=per_row,
+        subplot_titles=[title for title, _ in matrices],
+        horizontal_spacing=0.1,
+        vertical_spacing=0.12 if rows > 1 else 0.0,
+    )
+    for i, (_, cm) in enumerate(matrices):
+        heat = confusion_heatmap(cm, normalized).data[0]
+        fig.add_trace(heat, row=i // per_row + 1, col=i % per_row + 1)
+    n = len(matrices[0][1].labels)
+    height = min(HEIGHT + 40 * max(n - 4, 0), 700) - 40
+    fig.update_layout(
+        height=height * rows + 40,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        template="none",
+        showlegend=False,
+    )
+    fig.update_xaxes(title_text="predicted", type="category", side="bottom")
+    fig.update_yaxes(type="category", autorange="reversed")
+    fig.update_yaxes(title_text="actual", col=1)  # once per row: between matrices it would overlap
+    return fig
+
+
 def roc_figure(curves: Sequence[tuple[str, Curve]], max_points: int = MAX_CURVE_POINTS) -> go.Figure:
     """ROC curves overlaid, with the diagonal of a model that guesses."""
     _need(curves, "ROC curves")

@@ -23,16 +23,12 @@ SOURCES = {"holdout": "holdout rows", "oof": "out-of-fold (all training rows)"}
 def _grid(
     matrices: dict[str, ConfusionMatrix], labels: dict[str, str], normalized: bool, source: str
 ) -> None:
-    items = list(matrices.items())
-    for start in range(0, len(items), PER_ROW):
-        for cell, (run_id, cm) in zip(st.columns(PER_ROW), items[start : start + PER_ROW], strict=False):
-            with cell:
-                title = f"{labels[run_id]} · {cm.total:,} rows"
-                chart(
-                    "confusion",
-                    (run_id, normalized, source),
-                    lambda cm=cm, title=title: plots.confusion_heatmap(cm, normalized, title),
-                )
+    titled = [(f"{labels[run_id]} · {cm.total:,} rows", cm) for run_id, cm in matrices.items()]
+    chart(
+        "confusion",
+        (tuple(matrices), normalized, source),
+        lambda: plots.confusion_grid(titled, normalized, PER_ROW),
+    )
 
 
 def confusion_tab(ws: Workspace, dataset: Dataset, runs: list[Run], evaluations: list[RunEvaluation]) -> None:

@@ -121,12 +121,13 @@ def test_confusion_matrices_side_by_side_counts_and_shares(binary):
     dataset, runs = binary
     at = _open(dataset, runs)
     _tab(at, "Confusion matrices")
-    charts = list(_charts(at).values())
-    assert len(charts) == 3
+    (grid,) = _charts(at).values()  # one figure, a matrix per model
     chosen = [r for r in sorted(runs, key=lambda r: -r.cv_mean["accuracy"])[:3]]
-    for spec, run in zip(charts, chosen, strict=True):
-        heat = spec["data"][0]
+    assert len(grid["data"]) == 3
+    titles = [a["text"] for a in grid["layout"]["annotations"]]
+    for heat, title, run in zip(grid["data"], titles, chosen, strict=True):
         assert heat["x"] == ["benign", "malignant"]  # the original class names
+        assert title.startswith(run.label)
         assert np.array_equal(_array(heat["z"]), evaluate_run(run, dataset).confusion.counts)
     at.segmented_control(key="evaluate_cm_view").set_value("shares").run()
     heat = next(iter(_charts(at).values()))["data"][0]

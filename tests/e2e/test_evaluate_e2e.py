@@ -46,11 +46,11 @@ def test_compare_two_models_and_move_the_threshold(page):
 
     page.get_by_role("tab", name="Confusion matrices").click()
     wait_for_app(page)
-    charts = main.get_by_test_id("stPlotlyChart")
-    expect(charts).to_have_count(2)  # one matrix per model, side by side
-    expect(charts.first).to_contain_text("Logistic regression")
-    expect(charts.nth(1)).to_contain_text("Decision tree")
-    expect(charts.first).to_contain_text("malignant")  # labelled with the original class names
+    grid = main.get_by_test_id("stPlotlyChart")
+    expect(grid).to_have_count(1)  # one figure: a matrix per model, side by side
+    expect(grid).to_contain_text("Logistic regression")
+    expect(grid).to_contain_text("Decision tree")
+    expect(grid).to_contain_text("malignant")  # labelled with the original class names
 
     page.get_by_role("tab", name="Threshold").click()
     wait_for_app(page)

@@ -96,6 +96,26 @@ def test_calibration_figure_draws_the_bins():
     assert len(plots.calibration_figure([("m", empty)]).data) == 2
 
 
+def test_confusion_grid_puts_each_model_in_its_own_cell():
+    cms = [(f"model {i}", ConfusionMatrix(("no", "yes"), np.array([[i, 2], [3, 4]]))) for i in range(4)]
+    fig = plots.confusion_grid(cms, per_row=3)
+    assert [a.text for a in fig.layout.annotations] == ["model 0", "model 1", "model 2", "model 3"]
+    assert [(t.xaxis, t.yaxis) for t in fig.data] == [("x", "y"), ("x2", "y2"), ("x3", "y3"), ("x4", "y4")]
+    for (_, cm), heat in zip(cms, fig.data, strict=True):
+        assert np.array_equal(heat.z, cm.counts) and list(heat.y) == ["no", "yes"]
+    assert fig.layout.xaxis4.domain == fig.layout.xaxis.domain  # the fourth starts the second row
+    assert fig.layout.yaxis4.domain[1] < fig.layout.yaxis.domain[0]
+    assert (fig.layout.yaxis.title.text, fig.layout.yaxis4.title.text, fig.layout.yaxis2.title.text) == (
+        "actual",
+        "actual",
+        None,
+    )
+    shares = plots.confusion_grid(cms[:1], normalized=True).data[0]
+    assert np.allclose(np.asarray(shares.z).sum(axis=1), 1.0)
+    with pytest.raises(ValueError):
+        plots.confusion_grid([])
+
+
 def test_threshold_figure_marks_the_chosen_and_best_thresholds():
     t = ThresholdAnalysis(Y, SCORE, "yes", "no", "probability")
     best = t.best("f1")
