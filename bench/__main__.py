@@ -1,9 +1,13 @@
-"""`python -m bench [name ...]`: run the named benchmarks (default: all) and rewrite bench/RESULTS.md."""
+"""`python -m bench [name ...]`: run the named benchmarks (default: all) and rewrite bench/RESULTS.md.
+
+Each benchmark runs in a fresh process, so what an earlier one left in memory (a million-row table,
+caches, AppTest sessions) does not slow a later one's timings.
+"""
 
 from __future__ import annotations
 
-import importlib
 import pkgutil
+import subprocess
 import sys
 
 import bench
@@ -17,7 +21,7 @@ def main(names: list[str]) -> None:
     for name in names or available:
         if name not in available:
             sys.exit(f"unknown benchmark '{name}'; available: {', '.join(available)}")
-        importlib.import_module(f"bench.bench_{name}").main()
+        subprocess.run([sys.executable, "-m", f"bench.bench_{name}"], check=True)
     print(f"wrote {write_results()}")
 
 

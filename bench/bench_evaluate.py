@@ -2,22 +2,28 @@
 
 Issue 5 asks that changing the selection of runs or moving the threshold redraws without refitting
 or re-predicting: at most 3× the rerun of an empty page. Both run under Streamlit's AppTest in this
-process, so the figures include Streamlit's own per-run overhead, as the floor does. AppTest compiles
-every script anew on each run, which the server does once (its script cache); the bench gives AppTest
-one shared script cache, for the floor and the pages alike, so compiling is not counted. Each change
-alternates between two states already seen once, so the caches are warm, as for a user going back
-and forth. The app's shell (navigation, sidebar, the Evaluate page with no run yet) is measured too,
-to show what the Evaluate page itself adds.
+process, so the figures include Streamlit's own per-run overhead, as the floor does. The floor is a
+one-line script with no navigation and no sidebar: the strictest floor there is.
+
+AppTest is made to rerun as the server does: every rerun runs `app.py` (navigation, sidebar) and then
+the page (see `tests/apptest_support.py`), and each script is compiled once, as the server's script
+cache does, for the floor and the pages alike. The threshold slider sits in a fragment, so in the
+browser moving it reruns only that fragment; the bench times that (the target), and the whole-page
+rerun as well. Each change alternates between two states already seen once, so the caches are warm,
+as for a user going back and forth. The app's shell (navigation, sidebar, the Evaluate page with no
+run yet) is measured too, to show what the Evaluate page itself adds.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
 import streamlit.testing.v1.app_test as app_test
 import streamlit.testing.v1.local_script_runner as local_script_runner
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, ScriptRequests
 from streamlit.testing.v1 import AppTest
 
 from bench.common import ROOT, bench_table, markdown_table, write_section
@@ -26,11 +32,12 @@ from mlcore.loading import load_path
 from mlcore.split import SplitSpec
 from mlcore.train import ModelChoice, TrainRequest, train_model
 from mlcore.workspace import Workspace
+from tests.apptest_support import rerun_like_the_server
 
 ROWS = 100_000
 MODELS = ("logistic_regression", "naive_bayes", "decision_tree", "hist_gradient_boosting", "linear_svm")
 EMPTY_PAGE = "import streamlit as st\nst.title('empty')\n"
-ROUNDS = 15
+ROUNDS = 25
 
 
 def _interleaved(steps: dict[str, Callable[[int], None]], rounds: int = ROUNDS) -> dict[str, float]:
@@ -57,6 +64,31 @@ def _share_script_cache() -> None:
     app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared
 
 
+class _FragmentRunner(local_script_runner.LocalScriptRunner):
+    """Reruns only `fragment` when one is set, as the server does when a widget inside it changes."""
+
+    fragment: str | None = None
+
+    def request_rerun(self, rerun_data: RerunData) -> bool:
+        if self.fragment is not None:
+            # AppTest queues a whole-app rerun when it creates the runner, and a whole-app rerun
+            # absorbs any fragment rerun queued with it: start from an empty queue instead.
+            self._requests = ScriptRequests()
+            rerun_data = dataclasses.replace(rerun_data, fragment_id_queue=[self.fragment])
+        return super().request_rerun(rerun_data)
+
+
+def _fragment_rerun(app: AppTest, change: Callable[[], object]) -> None:
+    """Apply `change` and rerun the page's only fragment, not the page (AppTest has no API for this)."""
+    (_FragmentRunner.fragment,) = app._fragment_storage._fragments  # the threshold panel
+    app_test.LocalScriptRunner = _FragmentRunner
+    try:
+        change()
+        app.run()
+    finally:
+        app_test.LocalScriptRunner, _FragmentRunner.fragment = local_script_runner.LocalScriptRunner, None
+
+
 def _open(workspace: Workspace) -> AppTest:
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     app.session_state["workspace"] = workspace
@@ -68,6 +100,7 @@ def _open(workspace: Workspace) -> AppTest:
 
 def main() -> None:
     _share_script_cache()
+    rerun_like_the_server()
     dataset = load_path(bench_table(ROWS))
     request = TrainRequest(dataset, split=SplitSpec(test_size=0.2, cv_folds=3), seed=0)
     started = time.perf_counter()
@@ -86,16 +119,23 @@ def main() -> None:
     selections = ([ids[0], ids[1], ids[2]], [ids[0], ids[3], ids[4]])
     pages = {tab: _open(Workspace(dataset=dataset, runs=runs)) for tab in ("Scores", "Confusion matrices")}
     pages["Threshold"] = _open(Workspace(dataset=dataset, runs=runs))
+    pages["Threshold fragment"] = _open(Workspace(dataset=dataset, runs=runs))
     for tab, app in pages.items():
-        app.session_state["evaluate_tab"] = tab
+        app.session_state["evaluate_tab"] = tab.split()[0]
         app.run()
     assert pages["Threshold"].slider, "the Threshold tab shows its slider"
+    fragment = pages["Threshold fragment"]
+    _fragment_rerun(fragment, lambda: fragment.slider[0].set_value(0.42))
+    assert [s.value for s in fragment.slider] == [0.42] and not fragment.multiselect, "only the panel ran"
 
     def select(app: AppTest) -> Callable[[int], None]:
         return lambda i: app.multiselect[0].set_value(selections[i % 2]).run()
 
     def move(i: int) -> None:
         pages["Threshold"].slider[0].set_value((0.3, 0.6)[i % 2]).run()
+
+    def move_in_fragment(i: int) -> None:
+        _fragment_rerun(fragment, lambda: fragment.slider[0].set_value((0.3, 0.6)[i % 2]))
 
     unchanged = _open(Workspace(dataset=dataset, runs=runs))
     best = _interleaved(
@@ -105,11 +145,13 @@ def main() -> None:
             "unchanged": lambda i: unchanged.run(),
             "selection": select(pages["Scores"]),
             "selection_matrices": select(pages["Confusion matrices"]),
-            "threshold": move,
+            "threshold": move_in_fragment,
+            "threshold_page": move,
         }
     )
     for app in (*pages.values(), unchanged):
         assert not app.exception, app.exception
+    assert fragment.slider[0].value in (0.3, 0.6)
     floor, app_shell = best["floor"], best["shell"]
     unchanged, selection = best["unchanged"], best["selection"]
     selection_matrices, threshold = best["selection_matrices"], best["threshold"]
@@ -127,20 +169,30 @@ def main() -> None:
             f"{selection_matrices * 1000:.1f}",
             ratio(selection_matrices),
         ],
-        ["Evaluate, Threshold tab, threshold moved", f"{threshold * 1000:.1f}", ratio(threshold)],
+        [
+            "Evaluate, Threshold tab, threshold moved (its fragment reruns)",
+            f"{threshold * 1000:.1f}",
+            ratio(threshold),
+        ],
+        [
+            "Evaluate, Threshold tab, threshold moved, whole page rerun",
+            f"{best['threshold_page'] * 1000:.1f}",
+            ratio(best["threshold_page"]),
+        ],
     ]
     worst = max(selection, selection_matrices, threshold)
     body = (
         f"Five runs ({', '.join(MODELS)}) on `make_table.py {ROWS}` (3-fold CV, 20% holdout: "
         f"{len(runs[0].y_true):,} holdout predictions per run), trained once in {train_seconds:.0f} s; "
         f"evaluating all five the first time (metrics, curves, threshold analysis) took "
-        f"{evaluate_seconds:.2f} s and is cached per run id. Best of {ROUNDS} reruns of the whole app "
-        "under AppTest, alternating between two states seen before, all cases taken in turns.\n\n"
+        f"{evaluate_seconds:.2f} s and is cached per run id. Best of {ROUNDS} reruns under AppTest, "
+        "alternating between two states seen before, all cases taken in turns; every page rerun runs "
+        "`app.py` first, as the server does.\n\n"
         + markdown_table(["page", "rerun ms", "vs floor"], rows)
         + f"\n\nTarget: at most 3× the floor. Measured: {worst / floor:.2f}× in the worst case "
-        f"({worst * 1000:.1f} ms); the app's shell alone is {app_shell / floor:.2f}×, so the Evaluate page "
-        f"itself adds {(worst - app_shell) / floor:.2f}× the floor at most. In the browser the threshold "
-        "slider runs in a fragment, so moving it reruns only the slider's panel, not the page."
+        f"({worst * 1000:.1f} ms), counting the threshold as the browser runs it (its fragment only); "
+        f"were the whole page rerun for it, {best['threshold_page'] / floor:.2f}×. The app's shell alone "
+        f"is {app_shell / floor:.2f}×."
     )
     write_section("evaluate", "Evaluate page rerun with five runs on 100k rows (issue 5)", body)
 

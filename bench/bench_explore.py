@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 from bench.common import ROOT, bench_table, markdown_table, measure_interleaved, write_section
 from mlcore.loading import load_path
 from mlcore.workspace import Workspace
+from tests.apptest_support import rerun_like_the_server
 
 SETUP = """
 import os
@@ -149,6 +150,7 @@ def _rerun_seconds(app: AppTest, repeat: int = 7) -> tuple[float, float]:
 
 
 def _page_rerun() -> tuple[str, float]:
+    rerun_like_the_server()  # every rerun runs app.py (navigation, sidebar) first, as on the server
     dataset = load_path(bench_table(1_000_000))
     _, floor = _rerun_seconds(AppTest.from_string(EMPTY_PAGE, default_timeout=120))
     rows = [["empty page (floor)", "", f"{floor * 1000:.0f}"]]

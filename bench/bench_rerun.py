@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from bench.common import ROOT, bench_table, markdown_table, write_section
 from mlcore.loading import load_path
 from mlcore.workspace import Workspace
+from tests.apptest_support import rerun_like_the_server
 
 ROWS = 1_000_000
 EMPTY_PAGE = "import streamlit as st\nst.title('empty')\n"
@@ -30,6 +31,7 @@ def _rerun_seconds(app: AppTest, repeat: int = 7) -> float:
 
 
 def main() -> None:
+    rerun_like_the_server()  # every rerun runs app.py (navigation, sidebar) first, as on the server
     dataset = load_path(bench_table(ROWS))
     floor = _rerun_seconds(AppTest.from_string(EMPTY_PAGE, default_timeout=60))
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
