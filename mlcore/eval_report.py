@@ -61,6 +61,8 @@ class _Builder:
 
     def table(self, frame: pd.DataFrame, index: bool = True) -> None:
         shown = frame.reset_index() if index else frame
+        # A pivot's column-axis name ("model") would otherwise become an extra, empty header column.
+        shown = shown.rename_axis(columns=None)
         self.add(shown.to_html(index=False, float_format=lambda v: f"{v:.4f}", na_rep="—", border=0))
 
     @staticmethod

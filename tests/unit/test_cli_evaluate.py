@@ -56,6 +56,9 @@ def test_report_is_self_contained_and_has_the_apps_numbers(csv_files, tmp_path, 
         row for row in scores["cv"] if row["model"] == "Logistic regression" and row["metric"] == "accuracy"
     ]
     assert cv[0]["mean"] == local.cv_mean["accuracy"] and cv[0]["folds"] == 3
+    cv_table = html.split("Cross-validation (mean", 1)[1].split("</thead>", 1)[0]
+    headers = re.findall(r"<th[^>]*>(.*?)</th>", cv_table)
+    assert headers == ["metric", "Logistic regression", "Gaussian naive Bayes", "best"]
 
 
 def test_regression_report(csv_files, tmp_path, capsys):
