@@ -164,33 +164,37 @@ def confusion_grid(
     return fig
 
 
+def _guide(fig: go.Figure, x: Sequence[float], y: Sequence[float], name: str) -> None:
+    """A grey dashed reference line (a guessing or a perfect model) that hovering skips."""
+    fig.add_scatter(x=x, y=y, mode="lines", line=_GUIDE, name=name, hoverinfo="skip")
+
+
+def _model_line(
+    fig: go.Figure, i: int, model: str, label: str, hover: str, x: Any, y: Any, **options: Any
+) -> None:
+    """One model's curve in its colour; `hover` is the template of a point, the model's name follows it."""
+    line = {"color": colour(i), "width": 2} | options.pop("line", {})
+    fig.add_scatter(
+        x=x, y=y, name=label, line=line, hovertemplate=f"{hover}<extra>{model}</extra>", **options
+    )
+
+
+def _probability_square(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
+    """Both axes from 0 to 1 (a little headroom above, so a curve at 1 stays visible)."""
+    return _layout(fig, title, x, y, xaxis={"range": [0, 1]}, yaxis={"range": [0, 1.02]})
+
+
 def roc_figure(curves: Sequence[tuple[str, Curve]], max_points: int = MAX_CURVE_POINTS) -> go.Figure:
     """ROC curves overlaid, with the diagonal of a model that guesses."""
     _need(curves, "ROC curves")
     fig = go.Figure()
-    fig.add_scatter(
-        x=[0, 1], y=[0, 1], mode="lines", line=_GUIDE, name="guessing (AUC 0.5)", hoverinfo="skip"
-    )
+    _guide(fig, [0, 1], [0, 1], "guessing (AUC 0.5)")
     for i, (name, curve) in enumerate(curves):
         x, y = thin(curve.x, curve.y, max_points)
-        fig.add_scatter(
-            x=x,
-            y=y,
-            mode="lines",
-            name=f"{name} (AUC {curve.area:.3f})",
-            line={"color": colour(i), "width": 2},
-            hovertemplate="false positive rate %{x:.3f}<br>true positive rate %{y:.3f}<extra>"
-            + name
-            + "</extra>",
-        )
-    return _layout(
-        fig,
-        "ROC curve",
-        "false positive rate",
-        "true positive rate",
-        xaxis={"range": [0, 1]},
-        yaxis={"range": [0, 1.02]},
-    )
+        label = f"{name} (AUC {curve.area:.3f})"
+        hover = "false positive rate %{x:.3f}<br>true positive rate %{y:.3f}"
+        _model_line(fig, i, name, label, hover, x, y, mode="lines")
+    return _probability_square(fig, "ROC curve", "false positive rate", "true positive rate")
 
 
 def pr_figure(curves: Sequence[tuple[str, Curve]], max_points: int = MAX_CURVE_POINTS) -> go.Figure:
@@ -198,60 +202,27 @@ def pr_figure(curves: Sequence[tuple[str, Curve]], max_points: int = MAX_CURVE_P
     _need(curves, "precision-recall curves")
     fig = go.Figure()
     for baseline in sorted({round(c.baseline, 6) for _, c in curves}):
-        fig.add_scatter(
-            x=[0, 1],
-            y=[baseline, baseline],
-            mode="lines",
-            line=_GUIDE,
-            hoverinfo="skip",
-            name=f"guessing (precision {baseline:.2f})",
-        )
+        _guide(fig, [0, 1], [baseline, baseline], f"guessing (precision {baseline:.2f})")
     for i, (name, curve) in enumerate(curves):
         x, y = thin(curve.x, curve.y, max_points)
-        fig.add_scatter(
-            x=x,
-            y=y,
-            mode="lines",
-            name=f"{name} (AP {curve.area:.3f})",
-            line={"color": colour(i), "width": 2, "shape": "hv"},
-            hovertemplate="recall %{x:.3f}<br>precision %{y:.3f}<extra>" + name + "</extra>",
-        )
-    return _layout(
-        fig,
-        "Precision-recall curve",
-        "recall",
-        "precision",
-        xaxis={"range": [0, 1]},
-        yaxis={"range": [0, 1.02]},
-    )
+        label = f"{name} (AP {curve.area:.3f})"
+        hover = "recall %{x:.3f}<br>precision %{y:.3f}"
+        _model_line(fig, i, name, label, hover, x, y, mode="lines", line={"shape": "hv"})
+    return _probability_square(fig, "Precision-recall curve", "recall", "precision")
 
 
 def calibration_figure(curves: Sequence[tuple[str, CalibrationCurve]]) -> go.Figure:
     """Observed share against mean predicted probability per bin; the diagonal is perfect calibration."""
     _need(curves, "calibration curves")
     fig = go.Figure()
-    fig.add_scatter(
-        x=[0, 1], y=[0, 1], mode="lines", line=_GUIDE, name="perfectly calibrated", hoverinfo="skip"
-    )
+    _guide(fig, [0, 1], [0, 1], "perfectly calibrated")
     for i, (name, curve) in enumerate(curves):
-        fig.add_scatter(
-            x=curve.mean_predicted,
-            y=curve.fraction_positive,
-            customdata=curve.counts,
-            mode="lines+markers",
-            name=f"{name} (Brier {curve.brier:.3f})",
-            line={"color": colour(i), "width": 2},
-            hovertemplate="predicted %{x:.2f}<br>observed %{y:.2f}<br>%{customdata:,} rows<extra>"
-            + name
-            + "</extra>",
-        )
-    return _layout(
-        fig,
-        "Calibration curve",
-        "mean predicted probability",
-        "observed share of the class",
-        xaxis={"range": [0, 1]},
-        yaxis={"range": [0, 1.02]},
+        label = f"{name} (Brier {curve.brier:.3f})"
+        hover = "predicted %{x:.2f}<br>observed %{y:.2f}<br>%{customdata:,} rows"
+        x, y = curve.mean_predicted, curve.fraction_positive
+        _model_line(fig, i, name, label, hover, x, y, mode="lines+markers", customdata=curve.counts)
+    return _probability_square(
+        fig, "Calibration curve", "mean predicted probability", "observed share of the class"
     )
 
 
