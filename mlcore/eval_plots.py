@@ -408,6 +408,22 @@ def _sampled_note(series: Mapping[str, pd.DataFrame], max_points: int) -> str:
     return f" (a random sample of {max_points:,} of {n:,} rows)" if n > max_points else ""
 
 
+def _model_points(
+    fig: go.Figure, series: Mapping[str, pd.DataFrame], x: str, y: str, max_points: int, seed: int
+) -> None:
+    """Each run's rows as points in its colour, sampled for drawing when there are many."""
+    for i, (name, frame) in enumerate(series.items()):
+        shown = _sample(frame, max_points, seed)
+        fig.add_scatter(
+            x=shown[x],
+            y=shown[y],
+            mode="markers",
+            name=name,
+            marker={"color": colour(i), "size": 5, "opacity": 0.6},
+            hovertemplate=f"{x} %{{x:.4g}}<br>{y} %{{y:.4g}}<extra>{name}</extra>",
+        )
+
+
 def predicted_vs_actual(
     series: Mapping[str, pd.DataFrame], max_points: int = MAX_SCATTER_POINTS, seed: int = 0
 ) -> go.Figure:
@@ -416,19 +432,8 @@ def predicted_vs_actual(
     fig = go.Figure()
     low = min(min(f["actual"].min(), f["predicted"].min()) for f in series.values())
     high = max(max(f["actual"].max(), f["predicted"].max()) for f in series.values())
-    fig.add_scatter(
-        x=[low, high], y=[low, high], mode="lines", line=_GUIDE, name="perfect prediction", hoverinfo="skip"
-    )
-    for i, (name, frame) in enumerate(series.items()):
-        shown = _sample(frame, max_points, seed)
-        fig.add_scatter(
-            x=shown["actual"],
-            y=shown["predicted"],
-            mode="markers",
-            name=name,
-            marker={"color": colour(i), "size": 5, "opacity": 0.6},
-            hovertemplate="actual %{x:.4g}<br>predicted %{y:.4g}<extra>" + name + "</extra>",
-        )
+    _guide(fig, [low, high], [low, high], "perfect prediction")
+    _model_points(fig, series, "actual", "predicted", max_points, seed)
     return _layout(fig, "Predicted against actual" + _sampled_note(series, max_points), "actual", "predicted")
 
 
@@ -439,16 +444,7 @@ def residuals_vs_predicted(
     _series(series)
     fig = go.Figure()
     fig.add_hline(y=0, line=_GUIDE)
-    for i, (name, frame) in enumerate(series.items()):
-        shown = _sample(frame, max_points, seed)
-        fig.add_scatter(
-            x=shown["predicted"],
-            y=shown["residual"],
-            mode="markers",
-            name=name,
-            marker={"color": colour(i), "size": 5, "opacity": 0.6},
-            hovertemplate="predicted %{x:.4g}<br>residual %{y:.4g}<extra>" + name + "</extra>",
-        )
+    _model_points(fig, series, "predicted", "residual", max_points, seed)
     return _layout(
         fig,
         "Residuals against predicted" + _sampled_note(series, max_points),
