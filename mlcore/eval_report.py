@@ -1,6 +1,6 @@
 """A self-contained HTML report comparing runs: the Evaluate page's tables, figures and explanations.
 
-One file that opens offline: plotly.js is embedded once, figures follow, formulas are shown as text.
+One file that opens offline: plotly.js is embedded once, figures follow, formulas are shown as plain text.
 Used by `python -m mlcore evaluate … --report OUT.html` and by the page's download button.
 """
 
@@ -36,7 +36,8 @@ table{border-collapse:collapse;margin:.5em 0 1em;font-size:.9em}
 th,td{border:1px solid #ddd;padding:.3em .6em;text-align:right}th{background:#f4f4f4}
 td:first-child,th:first-child{text-align:left}
 .explain{background:#f6f8fb;border-left:3px solid #0072B2;padding:.4em .8em;margin:.4em 0 1em;font-size:.92em}
-.explain code{display:block;margin-top:.3em;color:#555}.grid{display:grid;gap:1em}
+.explain .formula{margin-top:.3em;color:#333;font-family:"Cambria Math","STIX Two Math","Latin Modern Math",
+Georgia,serif;font-size:1.05em}.grid{display:grid;gap:1em}
 .grid>div{min-width:0}.note{color:#666;font-size:.9em}
 """
 
@@ -56,7 +57,8 @@ class _Builder:
 
     def explanation(self, key: str) -> None:
         e = explain(key)
-        formula = f"<code>{html.escape(e.formula)}</code>" if e.formula else ""
+        # The plain-text form: LaTeX would show as raw commands, and a renderer would need a CDN.
+        formula = f'<div class="formula">{html.escape(e.plain)}</div>' if e.plain else ""
         self.add(f'<div class="explain"><b>{html.escape(e.title)}.</b> {html.escape(e.text)}{formula}</div>')
 
     def table(self, frame: pd.DataFrame, index: bool = True) -> None:

@@ -18,6 +18,19 @@ from mlcore.split import SplitSpec
 from mlcore.train import ModelChoice, TrainRequest, train_model
 
 
+def _explain_blocks(html: str) -> list[str]:
+    """The inner HTML of every learners' explanation in a report (text, then its formula if any)."""
+    return re.findall(r'<div class="explain">(.*?(?:<div class="formula">.*?</div>)?)</div>', html)
+
+
+def _assert_readable_formulas(html: str) -> None:
+    blocks = _explain_blocks(html)
+    assert blocks
+    for block in blocks:
+        assert not re.search(r"\\[A-Za-z]+|[_^]\{", block), block  # no raw LaTeX such as \frac
+    assert '<div class="formula">' in html
+
+
 @pytest.fixture(scope="module")
 def csv_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("data")
@@ -52,6 +65,9 @@ def test_report_is_self_contained_and_has_the_apps_numbers(csv_files, tmp_path, 
     assert holdout["accuracy"] == skm.accuracy_score(local.y_true, local.y_pred)
     assert holdout == evaluate_run(local, dataset).metrics
     assert f"{holdout['mcc']:.4f}" in html
+    _assert_readable_formulas(html)
+    assert "precision (macro) = (1/K) · Σₖ TPₖ / (TPₖ + FPₖ)" in html
+    assert "less often than predicted" in html and "over-confident" not in html
     cv = [
         row for row in scores["cv"] if row["model"] == "Logistic regression" and row["metric"] == "accuracy"
     ]
@@ -71,6 +87,8 @@ def test_regression_report(csv_files, tmp_path, capsys):
     for text in ("Predicted against actual", "Largest errors", "Distribution of residuals", "RMSE"):
         assert text in html
     assert "Cross-validation (mean" not in html  # no CV folds, no CV table
+    _assert_readable_formulas(html)
+    assert "RMSE = √( (1/n) · Σᵢ (yᵢ − ŷᵢ)² )" in html
 
 
 def test_bad_requests_print_a_message_and_hint(csv_files, tmp_path, capsys):
