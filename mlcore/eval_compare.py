@@ -18,7 +18,8 @@ TIE = 1e-12  # scores closer than this are equal (float noise, not a difference)
 
 
 def holdout_table(evaluations: list[RunEvaluation]) -> pd.DataFrame:
-    """Holdout metrics side by side: one row per metric, one column per run, and the best run per row."""
+    """Holdout metrics side by side: one row per metric, one column per run, and the best run per row
+    when there are several."""
     if not evaluations:
         return pd.DataFrame()
     names = display_names([e.run for e in evaluations])
@@ -27,7 +28,10 @@ def holdout_table(evaluations: list[RunEvaluation]) -> pd.DataFrame:
         {names[e.run.id]: [e.metrics.get(k, np.nan) for k in keys] for e in evaluations},
         index=pd.Index([EVAL_METRICS[k].label for k in keys], name="metric"),
     )
-    table["best"] = [_best_name(table.iloc[i], EVAL_METRICS[k].greater_is_better) for i, k in enumerate(keys)]
+    if len(evaluations) > 1:  # with one run, "best" would only repeat its name
+        table["best"] = [
+            _best_name(table.iloc[i], EVAL_METRICS[k].greater_is_better) for i, k in enumerate(keys)
+        ]
     return table
 
 
@@ -61,7 +65,8 @@ def cv_summary(runs: list[Run]) -> pd.DataFrame:
 
 
 def cv_table(runs: list[Run]) -> pd.DataFrame:
-    """CV scores side by side as "mean ± std", one row per metric, and the best run by mean."""
+    """CV scores side by side as "mean ± std", one row per metric, and the best run by mean when there
+    are several."""
     summary = cv_summary(runs)
     if summary.empty:
         return pd.DataFrame()
@@ -74,7 +79,8 @@ def cv_table(runs: list[Run]) -> pd.DataFrame:
     means = summary.pivot(index="metric", columns="model", values="mean").reindex(index=keys)
     order = list(dict.fromkeys(summary["model"]))
     text = text[order]
-    text["best"] = [_best_name(means.loc[k], METRICS[k].greater_is_better) for k in keys]
+    if len(order) > 1:
+        text["best"] = [_best_name(means.loc[k], METRICS[k].greater_is_better) for k in keys]
     text.index = pd.Index([METRICS[k].label for k in keys], name="metric")
     return text
 

@@ -8,6 +8,7 @@ the HTML report sets one on export. Bad arguments raise `ValueError`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,6 +26,9 @@ MAX_CURVE_POINTS = 400
 MAX_SCATTER_POINTS = 2_000
 HEIGHT = 380
 _GUIDE = {"color": "#999999", "dash": "dash", "width": 1}
+# Room above subplot titles for plotly's toolbar, which would otherwise cover the rightmost title.
+TITLED_MARGIN = {"l": 10, "r": 10, "t": 70, "b": 10}
+TRAINING_SCORE, VALIDATION_SCORE = "training score", "validation score"
 
 
 def colour(i: int) -> str:
@@ -95,8 +99,18 @@ def fold_spread(scores: Mapping[str, Sequence[float]], metric_label: str) -> go.
 def _heatmap_values(cm: ConfusionMatrix, normalized: bool) -> tuple[np.ndarray, list[list[str]], np.ndarray]:
     shares = cm.normalized
     z = shares if normalized else cm.counts
-    text = [[f"{v:.0%}" if normalized else f"{v:,}" for v in row] for row in z]
+    text = [[_share(v) if normalized else f"{v:,}" for v in row] for row in z]
     return z, text, np.dstack([cm.counts, shares])
+
+
+def _share(v: float) -> str:
+    """A row share in whole percent, unless that would read as none or all of the rows when it is not:
+    284 of 285 reads 99.6%, not 100%, so a single mistake stays visible."""
+    text = f"{v:.0%}"
+    if 0 < v < 1 and text in ("0%", "100%"):
+        text = f"{v:.1%}"
+        text = {"0.0%": "<0.1%", "100.0%": ">99.9%"}.get(text, text)
+    return text
 
 
 def confusion_heatmap(cm: ConfusionMatrix, normalized: bool = False, title: str = "") -> go.Figure:
@@ -153,8 +167,8 @@ def confusion_grid(
     n = len(matrices[0][1].labels)
     height = min(HEIGHT + 40 * max(n - 4, 0), 700) - 40
     fig.update_layout(
-        height=height * rows + 40,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        height=height * rows + 70,
+        margin=TITLED_MARGIN,
         template="none",
         showlegend=False,
     )
@@ -240,10 +254,12 @@ def threshold_figure(
         raise ValueError(f"The threshold must be between {analysis.low:g} and {analysis.high:g}.")
     sweep = analysis.sweep(points)
     fig = go.Figure()
+    # Where no row is flagged, precision is undefined: a gap, not a drop to 0.
+    defined = {"precision": sweep["precision"].where(sweep["flagged"] > 0)}
     for i, metric in enumerate(("precision", "recall", "f1")):
         fig.add_scatter(
             x=sweep["threshold"],
-            y=sweep[metric],
+            y=defined.get(metric, sweep[metric]),
             mode="lines",
             name="F1" if metric == "f1" else metric,
             line={"color": colour(i), "width": 2},
@@ -297,8 +313,8 @@ def threshold_view(
     for trace in curve.data:
         fig.add_trace(trace, row=1, col=2)
     fig.update_layout(
-        height=HEIGHT + 40,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        height=HEIGHT + 70,
+        margin=TITLED_MARGIN,
         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0.45},
         template="none",
     )
@@ -358,9 +374,9 @@ def learning_curve_figure(curve: LearningCurve, metric_label: str) -> go.Figure:
     if len(curve.sizes) == 0 or curve.train.shape[0] != len(curve.sizes):
         raise ValueError("The learning curve needs one row of scores per training size.")
     fig = go.Figure()
-    _band(fig, curve.sizes, curve.train_mean, curve.train_std, "training rows", 0)
-    _band(fig, curve.sizes, curve.validation_mean, curve.validation_std, "validation rows", 1)
-    return _layout(fig, "Learning curve", "training rows", metric_label)
+    _band(fig, curve.sizes, curve.train_mean, curve.train_std, TRAINING_SCORE, 0)
+    _band(fig, curve.sizes, curve.validation_mean, curve.validation_std, VALIDATION_SCORE, 1)
+    return _layout(fig, "Learning curve", "rows used for training", metric_label)
 
 
 def validation_curve_figure(curve: ValidationCurve, metric_label: str) -> go.Figure:
@@ -371,23 +387,24 @@ def validation_curve_figure(curve: ValidationCurve, metric_label: str) -> go.Fig
     labels = list(curve.value_labels) or [str(v) for v in curve.values]
     x = list(curve.values) if numeric else labels
     fig = go.Figure()
-    _band(fig, x, curve.train_mean, curve.train_std, "training rows", 0)
-    _band(fig, x, curve.validation_mean, curve.validation_std, "validation rows", 1)
+    _band(fig, x, curve.train_mean, curve.train_std, TRAINING_SCORE, 0)
+    _band(fig, x, curve.validation_mean, curve.validation_std, VALIDATION_SCORE, 1)
     current = (
         curve.current
         if numeric
         else (labels[curve.values.index(curve.current)] if curve.current in curve.values else None)
     )
     if current in x:
-        fig.add_vline(
-            x=current if numeric else x.index(current),
-            line={"color": "#333333", "dash": "dot"},
-            annotation_text="this run",
-        )
-    axis = (
-        {"type": "log", "dtick": "D2"}
-        if curve.log and numeric
-        else {"type": "linear" if numeric else "category"}
+        at = current if numeric else x.index(current)
+        fig.add_vline(x=at, line={"color": "#333333", "dash": "dot"})
+        # On a log axis an annotation is placed at log10 of the value (a shape at the value itself).
+        where = math.log10(at) if numeric and curve.log else at
+        fig.add_annotation(x=where, y=1, yref="paper", text="this run", showarrow=False, yanchor="bottom")
+    # Ticks at the values tried, labelled as the page lists them.
+    axis: dict[str, Any] = (
+        {"type": "log" if curve.log else "linear", "tickvals": x, "ticktext": labels}
+        if numeric
+        else {"type": "category"}
     )
     return _layout(fig, f"Validation curve: {curve.label}", curve.label, metric_label, xaxis=axis)
 

@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from mlcore.dataset import Dataset
-from mlcore.evaluate import EvalError
+from mlcore.evaluate import EvalError, ScoreKind, ThresholdAnalysis
 from mlcore.jobs import Job, JobState
 from mlcore.models import HyperParam, get_model
 from mlcore.schema import Task
@@ -106,26 +106,28 @@ class OutOfFold:
     y_pred: np.ndarray
     proba: np.ndarray | None
     classes: tuple[Any, ...] | None
+    decision: np.ndarray | None = None  # binary models without probabilities: the second class's score
 
 
 def out_of_fold(report: Report, run: Run, dataset: Dataset) -> OutOfFold:
     """Refit the run's pipeline on each fold exactly as training did and predict the held-out part."""
     s = _setup(run, dataset)
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = []
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]] = []
     classes = None
     for i, (fit_pos, val_pos) in enumerate(s.split.folds):
         fit_rows = s.split.train[sample(fit_pos, s.y[s.split.train], s.cap, run.seed, s.classification)]
         val_rows = s.split.train[val_pos]
         pipeline = _fit(clone(run.pipeline), s.X.iloc[fit_rows], s.y[fit_rows])
-        y_pred, proba, _, _ = predict(pipeline, s.X.iloc[val_rows])
+        y_pred, proba, decision, _ = predict(pipeline, s.X.iloc[val_rows])
         fold_classes = getattr(pipeline, "classes_", None)
         if classes is not None and fold_classes is not None and list(fold_classes) != list(classes):
-            proba = None  # a fold missed a class: probabilities cannot be pooled column by column
+            proba = decision = None  # a fold missed a class: its scores cannot be pooled with the others
         classes = fold_classes if classes is None else classes
-        parts.append((val_rows, np.full(len(val_rows), i + 1), y_pred, proba))
+        one_score = decision if decision is not None and decision.ndim == 1 else None
+        parts.append((val_rows, np.full(len(val_rows), i + 1), y_pred, proba, one_score))
         report({"progress": (i + 1) / len(s.split.folds), "message": f"fold {i + 1} of {len(s.split.folds)}"})
     rows = np.concatenate([p[0] for p in parts])
-    probas = [p[3] for p in parts]
+    probas, decisions = [p[3] for p in parts], [p[4] for p in parts]
     return OutOfFold(
         run.id,
         dataset.frame.index.to_numpy()[rows],
@@ -134,7 +136,24 @@ def out_of_fold(report: Report, run: Run, dataset: Dataset) -> OutOfFold:
         np.concatenate([p[2] for p in parts]),
         None if any(p is None for p in probas) else np.vstack(probas),
         tuple(classes) if classes is not None else None,
+        None if any(d is None for d in decisions) else np.concatenate(decisions),
     )
+
+
+def oof_threshold(oof: OutOfFold, run: Run, kind: ScoreKind) -> ThresholdAnalysis | None:
+    """The threshold analysis of the training rows' pooled out-of-fold scores, of the same `kind` as the
+    holdout's: a threshold chosen here leaves the holdout an honest check of it. None when the folds
+    gave no such scores (a fold missed a class, or the model gives none)."""
+    if len(run.classes or ()) != 2:
+        return None
+    negative, positive = run.classes
+    if kind == "probability" and oof.proba is not None:
+        score = oof.proba[:, 1]
+    elif kind == "decision" and oof.decision is not None:
+        score = oof.decision
+    else:
+        return None
+    return ThresholdAnalysis(oof.y_true, score, positive, negative, kind)
 
 
 # ---------- learning curve ----------

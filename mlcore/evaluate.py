@@ -369,10 +369,12 @@ class ThresholdAnalysis:
         return ConfusionMatrix((str(self.negative), str(self.positive)), counts)
 
     def sweep(self, points: int = 201) -> pd.DataFrame:
-        """Precision, recall, F1 … on an even grid of thresholds, for a chart."""
+        """Precision, recall, F1 … and the number of rows flagged positive on an even grid of
+        thresholds, for a chart."""
         grid = np.linspace(self.low, self.high, points)
         tp, fp, fn, tn = (c.astype(float) for c in self._counts(grid))
-        return pd.DataFrame({"threshold": grid, **_threshold_scores(tp, fp, fn, tn)})
+        flagged = (tp + fp).astype(int)  # precision is undefined (shown as 0) where no row is flagged
+        return pd.DataFrame({"threshold": grid, "flagged": flagged, **_threshold_scores(tp, fp, fn, tn)})
 
     def best(self, metric: str = "f1") -> ThresholdPoint:
         """The threshold with the highest `metric`, in the middle of the range of thresholds giving

@@ -99,7 +99,7 @@ if classification:
         "Per-class report": lambda: class_report_tab(ws, runs, evaluations),
         "Confusion matrices": lambda: confusion_tab(ws, dataset, runs, evaluations),
         "ROC, PR and calibration": lambda: curves_tab(ws, runs, evaluations),
-        **({"Threshold": lambda: threshold_tab(ws, runs, evaluations)} if binary else {}),
+        **({"Threshold": lambda: threshold_tab(ws, dataset, runs, evaluations)} if binary else {}),
         "Learning and validation curves": lambda: learning_tab(ws, dataset, runs),
     }
 else:

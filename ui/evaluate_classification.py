@@ -8,7 +8,15 @@ import streamlit as st
 
 from mlcore import eval_plots as plots
 from mlcore.dataset import Dataset
-from mlcore.evaluate import THRESHOLD_METRICS, ConfusionMatrix, RunEvaluation, ThresholdPoint, confusion
+from mlcore.eval_refit import oof_threshold
+from mlcore.evaluate import (
+    THRESHOLD_METRICS,
+    ConfusionMatrix,
+    RunEvaluation,
+    ThresholdAnalysis,
+    ThresholdPoint,
+    confusion,
+)
 from mlcore.train import Run
 from mlcore.workspace import Workspace
 from ui.evaluate_cache import CONFIG, FrozenFigure, cached, chart, freeze, names
@@ -61,7 +69,8 @@ def confusion_tab(ws: Workspace, dataset: Dataset, runs: list[Run], evaluations:
             )
             for rid, oof in done.items()
         }
-        _grid(matrices, labels, normalized, source)
+        if matrices:  # until computed, the button above is what there is to see
+            _grid(matrices, labels, normalized, source)
         explanation(ws, "oof_confusion")
     explanation(ws, "confusion_normalized" if normalized else "confusion_counts")
 
@@ -101,7 +110,10 @@ def curves_tab(ws: Workspace, runs: list[Run], evaluations: list[RunEvaluation])
     explanation(ws, "calibration")
 
 
-def threshold_tab(ws: Workspace, runs: list[Run], evaluations: list[RunEvaluation]) -> None:
+CHOSEN_ON = {"oof": "the training rows (out-of-fold)", "holdout": "the holdout itself"}
+
+
+def threshold_tab(ws: Workspace, dataset: Dataset, runs: list[Run], evaluations: list[RunEvaluation]) -> None:
     usable = {e.run.id: e for e in evaluations if e.threshold is not None}
     if not usable:
         st.info("The threshold applies to two-class problems with models that give scores.")
@@ -115,16 +127,48 @@ def threshold_tab(ws: Workspace, runs: list[Run], evaluations: list[RunEvaluatio
         format_func=THRESHOLD_METRICS.get,
         key="evaluate_threshold_metric",
     )
-    threshold_panel(ws, usable[run_id], metric)
+    chooser, source = _chooser(ws, dataset, usable[run_id])
+    threshold_panel(ws, usable[run_id], metric, chooser, source)
     explanation(ws, "threshold")
 
 
+def _chooser(ws: Workspace, dataset: Dataset, e: RunEvaluation) -> tuple[ThresholdAnalysis, str]:
+    """The rows the best threshold is chosen on: the training rows' out-of-fold predictions once
+    computed, so the holdout's scores at that threshold stay an honest check; until then the holdout
+    itself, and the page says that its scores are then optimistic."""
+    run = e.run
+    if run.split.cv_folds >= 2:
+        done = analyses(ws, "oof", [run], dataset, "Choose it on the training rows (out-of-fold)")
+        if run.id in done:
+            oof = done[run.id]
+            chooser = cached("oof_threshold", (run.id,), lambda: oof_threshold(oof, run, e.kind))
+            if chooser is not None:
+                st.caption(
+                    "The best threshold is chosen on the training rows' out-of-fold predictions; the scores "
+                    "shown are the holdout's, which played no part in choosing it."
+                )
+                return chooser, "oof"
+        st.caption(
+            "The best threshold below is chosen on the holdout itself, so its holdout scores are "
+            "optimistic. Choose it on the training rows' out-of-fold predictions instead: this refits "
+            "the model once per fold, in the background."
+        )
+    else:
+        st.caption(
+            "This run has no cross-validation folds, so the best threshold is chosen on the holdout itself "
+            "and its holdout scores are optimistic."
+        )
+    return e.threshold, "holdout"
+
+
 @st.fragment
-def threshold_panel(ws: Workspace, e: RunEvaluation, metric: str) -> None:
+def threshold_panel(
+    ws: Workspace, e: RunEvaluation, metric: str, chooser: ThresholdAnalysis, source: str
+) -> None:
     """Slider, live confusion matrix and scores; only this part reruns when the slider moves."""
     t = e.threshold
     key = f"evaluate_threshold@{e.run.id}"
-    best = cached("best_threshold", (e.run.id, metric), lambda: t.best(metric))
+    best = cached("best_threshold", (e.run.id, metric, source), lambda: chooser.best(metric))
     if key not in st.session_state:
         st.session_state[key] = ws.evaluation.thresholds.get(e.run.id, t.default)
 
@@ -135,10 +179,12 @@ def threshold_panel(ws: Workspace, e: RunEvaluation, metric: str) -> None:
     digits = max(0, -round(math.log10(step)))
 
     def use_best() -> None:
-        """The best threshold rounded to the slider's step when that keeps the same predictions."""
+        """The best threshold rounded to the slider's step when that keeps the same predictions, within
+        the slider's range (out-of-fold decision values can reach beyond the holdout's)."""
         rounded = round(best.threshold, digits)
-        same = (t.at(rounded).tp, t.at(rounded).fp) == (best.tp, best.fp)
-        st.session_state[key] = ws.evaluation.thresholds[e.run.id] = rounded if same else best.threshold
+        same = (chooser.at(rounded).tp, chooser.at(rounded).fp) == (best.tp, best.fp)
+        chosen = min(max(rounded if same else best.threshold, t.low), t.high)
+        st.session_state[key] = ws.evaluation.thresholds[e.run.id] = chosen
 
     what = "probability of" if t.kind == "probability" else "decision value for"
     value = st.slider(
@@ -151,33 +197,46 @@ def threshold_panel(ws: Workspace, e: RunEvaluation, metric: str) -> None:
         on_change=remember,
     )
     point, default = t.at(value), cached("default_point", (e.run.id,), lambda: t.at(t.default))
+    label = THRESHOLD_METRICS[metric]
+    on_holdout = t.at(best.threshold)
     best_text = (
-        f"Best {THRESHOLD_METRICS[metric]}: **{best.value(metric):.3f}** at threshold "
-        f"**{best.threshold:.3f}** (precision {best.precision:.3f}, recall {best.recall:.3f})."
+        f"Best {label} on {CHOSEN_ON[source]}: **{best.value(metric):.3f}** at threshold "
+        f"**{best.threshold:.3f}**"
+        + (
+            f"; on the holdout that threshold gives {label} **{on_holdout.value(metric):.3f}** "
+            f"(precision {on_holdout.precision:.3f}, recall {on_holdout.recall:.3f})."
+            if source == "oof"
+            else f" (precision {best.precision:.3f}, recall {best.recall:.3f}): optimistic, as it was "
+            "chosen on these very rows."
+        )
     )
-    st.markdown(f"{_scores_table(point, default)}\n\n{best_text}")  # one element: cheaper to redraw
+    table = _scores_table(point, default, metric)
+    st.markdown(f"{table}\n\n{best_text}")  # one element: cheaper to redraw
     st.button("Use the best threshold", on_click=use_best, key=f"best@{e.run.id}")
     # The figure is built once per run and metric; moving the slider only refills it.
     view = cached(
-        "threshold_view", (e.run.id, metric), lambda: freeze(plots.threshold_view(t, t.default, best))
+        "threshold_view",
+        (e.run.id, metric, source),
+        lambda: freeze(plots.threshold_view(t, t.default, best)),
     )
     moved = plots.move_threshold(view.to_dict(), t.confusion(point), value)
     st.plotly_chart(FrozenFigure(moved), key="threshold_view", config=CONFIG)
 
 
-def _scores_table(point: ThresholdPoint, default: ThresholdPoint) -> str:
-    """The scores at the chosen threshold next to the default's, as one small markdown table."""
-    keys = ("precision", "recall", "f1", "accuracy")
+SHOWN_AT_THRESHOLD = ("precision", "recall", "f1", "accuracy")
+
+
+def _scores_table(point: ThresholdPoint, default: ThresholdPoint, metric: str) -> str:
+    """The holdout's scores at the chosen threshold next to the default's, as one small markdown table,
+    with the metric the best threshold is chosen by."""
+    keys = SHOWN_AT_THRESHOLD + (() if metric in SHOWN_AT_THRESHOLD else (metric,))
+    header = " | ".join(THRESHOLD_METRICS.get(k, k) for k in keys)
     rows = [
-        "| | precision | recall | F1 | accuracy |",
-        "|---|---|---|---|---|",
-        f"| **at {point.threshold:.3f}** | "
-        + " | ".join(f"**{getattr(point, n):.3f}**" for n in keys)
-        + " |",
-        f"| default ({default.threshold:g}) | "
-        + " | ".join(f"{getattr(default, n):.3f}" for n in keys)
-        + " |",
-        "| change | " + " | ".join(_change(getattr(point, n) - getattr(default, n)) for n in keys) + " |",
+        f"| | {header} |",
+        "|---" * (len(keys) + 1) + "|",
+        f"| **at {point.threshold:.3f}** | " + " | ".join(f"**{point.value(k):.3f}**" for k in keys) + " |",
+        f"| default ({default.threshold:g}) | " + " | ".join(f"{default.value(k):.3f}" for k in keys) + " |",
+        "| change | " + " | ".join(_change(point.value(k) - default.value(k)) for k in keys) + " |",
     ]
     return "\n".join(rows)
 

@@ -104,11 +104,12 @@ def learning_tab(ws: Workspace, dataset: Dataset, runs: list[Run]) -> None:
         key=f"evaluate_param@{run.id}",
     )
     values = param_values(run, name)
-    shown = ", ".join(
-        by_name[name].none_label if v is None else f"{v:g}" if isinstance(v, float) else str(v)
-        for v in values
-    )
-    st.caption(f"{by_name[name].help} Values tried: {shown}; the run used {run.params.get(name)}.")
+
+    def shown(v: Any) -> str:
+        return by_name[name].none_label if v is None else f"{v:g}" if isinstance(v, float) else str(v)
+
+    tried = ", ".join(shown(v) for v in values)
+    st.caption(f"{by_name[name].help} Values tried: {tried}; the run used {shown(run.params.get(name))}.")
     done = analyses(
         ws, "validation", [run], dataset, "Compute the validation curve", param=name, metric=metric
     )

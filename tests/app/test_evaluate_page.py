@@ -9,9 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn import metrics as skm
 from sklearn.metrics import precision_score
 from streamlit.testing.v1 import AppTest
 
+from mlcore import eval_refit as refit
 from mlcore.evaluate import evaluate_run
 from mlcore.samples import load_sample
 from mlcore.split import SplitSpec
@@ -134,6 +136,26 @@ def test_confusion_matrices_side_by_side_counts_and_shares(binary):
     assert np.allclose(_array(heat["z"]).sum(axis=1), 1.0)
 
 
+def test_out_of_fold_matrices_are_computed_on_demand(binary):
+    dataset, runs = binary
+    at = _open(dataset, runs)
+    _tab(at, "Confusion matrices")
+    at.segmented_control(key="evaluate_cm_source").set_value("oof").run()
+    assert not _charts(at) and "No confusion matrices" not in _text(at)  # nothing drawn until asked
+    next(b for b in at.button if b.label == "Compute out-of-fold predictions").click().run()
+    deadline = time.monotonic() + 120
+    while not _charts(at):
+        assert time.monotonic() < deadline and not at.exception
+        time.sleep(0.5)
+        at.run()
+    (grid,) = _charts(at).values()
+    best = max(runs, key=lambda r: r.cv_mean["accuracy"])
+    oof = refit.out_of_fold(lambda _: None, best, dataset)
+    expected = skm.confusion_matrix(oof.y_true, oof.y_pred, labels=list(best.classes))
+    assert np.array_equal(_array(grid["data"][0]["z"]), expected)
+    assert expected.sum() == len(dataset.frame) - len(best.y_true)  # every training row once
+
+
 def test_threshold_slider_updates_the_confusion_matrix(binary):
     dataset, runs = binary
     at = _open(dataset, runs)
@@ -155,6 +177,34 @@ def test_threshold_slider_updates_the_confusion_matrix(binary):
     assert abs(value - best.threshold) < 1e-3  # rounded to the slider's step when the matrix stays the same
     assert (e.threshold.at(value).tp, e.threshold.at(value).fp) == (best.tp, best.fp)
     assert f"{best.value('f1'):.3f}" in _text(at)
+    assert "optimistic" in _text(at)  # chosen on the holdout until out-of-fold predictions exist
+
+
+@pytest.mark.parametrize(
+    ("model", "kind"), [("logistic_regression", "probability"), ("linear_svm", "decision")]
+)
+def test_the_best_threshold_is_chosen_on_out_of_fold_rows_once_computed(binary, model, kind):
+    dataset, runs = binary
+    at = _open(dataset, runs)
+    _tab(at, "Threshold")
+    run = next(r for r in runs if r.model_key == model)
+    at.selectbox(key="evaluate_threshold_run").set_value(run.id).run()
+    at.selectbox(key="evaluate_threshold_metric").set_value("mcc").run()
+    next(b for b in at.button if b.label.startswith("Choose it on the training rows")).click().run()
+    deadline = time.monotonic() + 120
+    while "Best Matthews correlation on the training rows" not in _text(at):
+        assert time.monotonic() < deadline and not at.exception
+        time.sleep(0.5)
+        at.run()
+    chooser = refit.oof_threshold(refit.out_of_fold(lambda _: None, run, dataset), run, kind)
+    best, holdout = chooser.best("mcc"), evaluate_run(run, dataset).threshold
+    assert f"**{best.value('mcc'):.3f}** at threshold **{best.threshold:.3f}**" in _text(at)
+    assert f"Matthews correlation **{holdout.at(best.threshold).value('mcc'):.3f}**" in _text(at)
+    table = next(m.value for m in at.markdown if m.value.startswith("| |"))
+    assert "Matthews correlation" in table.split("\n")[0]  # the metric chosen by is a column too
+    next(b for b in at.button if b.label == "Use the best threshold").click().run()
+    value = at.slider[0].value
+    assert (chooser.at(value).tp, chooser.at(value).fp) == (best.tp, best.fp)
 
 
 def test_explanations_can_be_switched_off(binary):
@@ -210,7 +260,7 @@ def test_learning_curve_runs_in_the_background_and_is_kept(iris):
         time.sleep(0.5)
         at.run()
     spec = _chart(at, "eval:learning")
-    validation = next(t for t in spec["data"] if t.get("name") == "validation rows")
+    validation = next(t for t in spec["data"] if t.get("name") == "validation score")
     run = next(r for r in runs if r.id == at.selectbox(key="evaluate_curve_run").value)
     assert _array(validation["y"])[-1] == pytest.approx(
         run.cv_mean["accuracy"]

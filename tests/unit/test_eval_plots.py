@@ -62,6 +62,12 @@ def test_confusion_heatmap_shows_counts_or_row_shares_with_class_names():
         "80%",
         "20%",
     ]
+    # A single mistake never rounds away: shares round to whole percent unless that reads 0% or 100%.
+    rare = ConfusionMatrix(("cat", "dog"), np.array([[284, 1], [9999, 1]]))
+    assert [list(row) for row in plots.confusion_heatmap(rare, normalized=True).data[0].text] == [
+        ["99.6%", "0.4%"],
+        [">99.9%", "<0.1%"],
+    ]
     with pytest.raises(ValueError):
         plots.confusion_heatmap(ConfusionMatrix(("a", "b"), np.array([[1, 2, 3]])))
 
@@ -124,6 +130,12 @@ def test_threshold_figure_marks_the_chosen_and_best_thresholds():
     sweep = t.sweep(51)
     assert np.allclose(fig.data[2].y, sweep["f1"]) and len(fig.data[0].x) == 51
     assert [trace.name for trace in fig.data[3:]] == [f"best ({best.threshold:.3f})", "chosen threshold"]
+    # Precision is a gap where no row is flagged (at the top end), not a drop to 0.
+    nothing_flagged = sweep["flagged"].to_numpy() == 0
+    assert nothing_flagged[-1] and np.isnan(np.asarray(fig.data[0].y, dtype=float)[nothing_flagged]).all()
+    assert np.allclose(
+        np.asarray(fig.data[0].y, dtype=float)[~nothing_flagged], sweep["precision"][~nothing_flagged]
+    )
     assert list(fig.data[3].x) == [best.threshold] * 2 and list(fig.data[4].x) == [0.3, 0.3]
     with pytest.raises(ValueError):
         plots.threshold_figure(t, 1.5)
@@ -134,13 +146,15 @@ def test_learning_and_validation_curve_figures():
     valid = np.array([[0.7, 0.8], [0.85, 0.87]])
     fig = plots.learning_curve_figure(LearningCurve("accuracy", train, valid, (50, 100)), "accuracy")
     lines = [t for t in fig.data if t.mode == "lines+markers"]
-    assert [t.name for t in lines] == ["training rows", "validation rows"]
+    assert [t.name for t in lines] == ["training score", "validation score"]
     assert np.allclose(lines[1].y, [0.75, 0.86]) and list(lines[1].x) == [50, 100]
     with pytest.raises(ValueError):
         plots.learning_curve_figure(LearningCurve("accuracy", train, valid, (50,)), "accuracy")
     curve = ValidationCurve("r2", train, valid, "alpha", "Alpha", (0.1, 10.0), 10.0, True, ("0.1", "10"))
     fig = plots.validation_curve_figure(curve, "R²")
     assert fig.layout.xaxis.type == "log" and fig.layout.shapes[0].x0 == 10.0
+    assert fig.layout.annotations[0].x == 1.0  # log10(10): plotly places log-axis annotations in log units
+    assert list(fig.layout.xaxis.tickvals) == [0.1, 10.0] and list(fig.layout.xaxis.ticktext) == ["0.1", "10"]
     depth = ValidationCurve(
         "r2", train, valid, "max_depth", "Depth", (3, None), None, False, ("3", "no limit")
     )

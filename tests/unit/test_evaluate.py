@@ -318,6 +318,8 @@ def test_side_by_side_tables(binary):
     cv = cmp.cv_table(chosen)
     mean, std = chosen[0].cv_mean["accuracy"], chosen[0].cv_std["accuracy"]
     assert cv.loc["accuracy", "Logistic regression"] == f"{mean:.4f} ± {std:.4f}"
+    assert "best" in cv.columns and "best" not in cmp.cv_table(chosen[:1]).columns  # one run: no "best"
+    assert list(cmp.holdout_table(evaluations[:1]).columns) == ["Logistic regression"]
     summary = cmp.cv_summary(chosen)
     assert set(summary["metric"]) == {"accuracy", "balanced_accuracy", "f1_macro", "roc_auc"}
     assert (summary["folds"] == 3).all()
@@ -380,6 +382,26 @@ def test_out_of_fold_predictions_reproduce_the_fold_scores(binary):
         rows = oof.fold == fold
         assert skm.accuracy_score(oof.y_true[rows], oof.y_pred[rows]) == run.fold_scores["accuracy"][fold - 1]
     assert oof.proba.shape == (len(oof.index), 2) and oof.classes == run.classes
+
+
+@pytest.mark.parametrize(
+    ("model", "kind", "default"),
+    [("logistic_regression", "probability", 0.5), ("linear_svm", "decision", 0.0)],
+)
+def test_out_of_fold_threshold_analysis_matches_the_pooled_predictions(binary, model, kind, default):
+    dataset, runs = binary
+    run = runs[model]
+    oof = refit.out_of_fold(_quiet, run, dataset)
+    chooser = refit.oof_threshold(oof, run, kind)
+    # At the model's own threshold the out-of-fold matrix is that of the pooled predictions.
+    assert np.array_equal(
+        chooser.confusion(default).counts, ev.confusion(oof.y_true, oof.y_pred, run.classes).counts
+    )
+    best = chooser.best("f1")
+    score = oof.proba[:, 1] if kind == "probability" else oof.decision
+    called = np.where(score > best.threshold, run.classes[1], run.classes[0])
+    assert best.value("f1") == pytest.approx(skm.f1_score(oof.y_true, called, pos_label=run.classes[1]))
+    assert refit.oof_threshold(oof, run, "decision" if kind == "probability" else "probability") is None
 
 
 def test_learning_curve_at_full_size_reproduces_the_fold_scores(multiclass):
