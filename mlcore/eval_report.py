@@ -168,11 +168,18 @@ def _classification_sections(b: _Builder, evaluations: list[RunEvaluation], name
     binary = [e for e in evaluations if e.threshold is not None]
     if binary:
         b.heading("Thresholds (binary)")
+        b.paragraph(
+            "The best thresholds below are chosen on the holdout rows that score them, so their scores "
+            "are optimistic: use them to see the trade-off, and choose a threshold to deploy on the "
+            "training rows' out-of-fold predictions (the app's Threshold tab does).",
+            "note",
+        )
         rows = []
         for e in binary:
             t = e.threshold
             for label, point in [("default", t.at(t.default))] + [
-                (f"best {THRESHOLD_METRICS[m]}", t.best(m)) for m in ("f1", "balanced_accuracy")
+                (f"best {THRESHOLD_METRICS[m]} on the holdout", t.best(m))
+                for m in ("f1", "balanced_accuracy")
             ]:
                 rows.append(
                     {

@@ -56,6 +56,8 @@ def test_report_is_self_contained_and_has_the_apps_numbers(csv_files, tmp_path, 
         "Calibration",
         "What each score means",
         "Thresholds (binary)",
+        "best F1 on the holdout",
+        "their scores are optimistic",
     ):
         assert text in html
     dataset = set_target(load_path(csv), "diagnosis")
