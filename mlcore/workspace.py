@@ -248,12 +248,38 @@ class Workspace:
         d = self.dataset
         if d is None:
             return []
-        here = (d.content_hash, d.target, d.task)
-        return [r for r in self.runs if (r.dataset_hash, r.target, r.task) == here]
+        here = _data_key(d)
+        return [r for r in self.runs if _run_key(r) == here]
 
     def clear_runs(self) -> None:
-        self.stop_training()
-        self.runs, self.repeats, self.training = [], {}, None
+        """Forget the runs on the current data, target and task: the leaderboard the user sees.
+
+        Runs on other datasets stay, so loading one of them again finds its leaderboard. A training
+        of this data is stopped first (its finished models would come back otherwise), and what is
+        remembered by run id goes with the runs, so a re-trained model starts afresh.
+        """
+        if self.dataset is None:
+            return
+        here = _data_key(self.dataset)
+        if self.training is not None and _data_key(self.training.request.dataset) == here:
+            self.stop_training()
+            self.training = None
+        gone = {r.id for r in self.runs if _run_key(r) == here}
+        self.runs = [r for r in self.runs if r.id not in gone]
+        self.repeats = {i: same for i, same in self.repeats.items() if i not in gone}
+        if self.use_run in gone:
+            self.use_run = None
+        evaluation = self.evaluation
+        if evaluation.selected is not None:
+            evaluation.selected = tuple(i for i in evaluation.selected if i not in gone) or None
+        evaluation.thresholds = {i: t for i, t in evaluation.thresholds.items() if i not in gone}
+        for key in evaluation.analyses.running:
+            if key[1] in gone:  # (kind, run id, settings)
+                evaluation.analyses.stop(key)
+        for key in [k for k in self.explanations if k.split(":", 1)[0] in gone]:  # "run id:settings"
+            entry = self.explanations.pop(key)
+            if isinstance(entry, Job):
+                entry.stop()
 
     def start_tuning(self, spec: TuneSpec) -> bool:
         """Start a search in a worker; input problems go to `tune_problem` before anything starts."""
@@ -309,6 +335,15 @@ class Workspace:
             self.runs[i] = run
             return
         self.runs.append(run)
+
+
+def _data_key(dataset: Dataset) -> tuple[str, str | None, Task | None]:
+    """What a leaderboard belongs to: the data, its target and its task."""
+    return dataset.content_hash, dataset.target, dataset.task
+
+
+def _run_key(run: Run) -> tuple[str, str | None, Task | None]:
+    return run.dataset_hash, run.target, run.task
 
 
 def _same_scores(a: Run, b: Run) -> bool:

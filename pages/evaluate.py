@@ -14,6 +14,7 @@ from ui.evaluate_regression import errors_tab, predictions_tab
 from ui.evaluate_scores import class_report_tab, scores_tab
 from ui.guards import require_target
 from ui.state import get_workspace
+from ui.use_runs import TRAIN_PAGE, no_model_message
 
 DEFAULT_SHOWN = 3
 TAB_KEY, LAST_TAB = "evaluate_tab", "evaluate_last_tab"
@@ -28,8 +29,8 @@ st.caption(
 dataset = require_target(ws, "compare models")
 available = ranked_runs(ws.current_runs(), ws.metric)
 if not available:
-    st.info("No trained model on this data yet. Train a few on the Train page, then compare them here.")
-    st.page_link("pages/train.py", label="Go to the Train page", icon="🏋️")
+    st.info(no_model_message(ws, dataset, "compare models here"), icon="ℹ️")
+    st.page_link(TRAIN_PAGE, label="Go to the Train page", icon="🏋️")
     st.stop()
 
 labels = names(available)

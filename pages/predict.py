@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui.predict_views import batch, choose_predictor, import_panel, one_row
 from ui.state import get_workspace
-from ui.use_runs import TRAIN_PAGE
+from ui.use_runs import TRAIN_PAGE, no_model_message
 
 ws = get_workspace()
 st.title("Predict")
@@ -17,8 +17,12 @@ st.caption(
 import_panel(ws)
 chosen = choose_predictor(ws, ws.dataset)
 if chosen is None:
+    unfinished = ws.dataset is not None and any(not r.ok for r in ws.current_runs())
     st.info(
-        "No model yet: train one on the Train page, or import a bundle exported earlier (above).", icon="ℹ️"
+        no_model_message(ws, ws.dataset, "predict with it") + " Or import a bundle exported earlier (above)."
+        if unfinished
+        else "No model yet: train one on the Train page, or import a bundle exported earlier (above).",
+        icon="ℹ️",
     )
     st.page_link(TRAIN_PAGE, label="Go to the Train page", icon="🏋️")
     st.stop()

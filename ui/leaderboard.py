@@ -111,7 +111,13 @@ def draw_leaderboard(ws: Workspace, dataset: Dataset) -> None:
     )
     _problems(runs)
     _repeats(ws, runs)
-    st.button("Clear the leaderboard", key="clear_runs", on_click=ws.clear_runs)
+    st.button(
+        "Clear this dataset's leaderboard",
+        key="clear_runs",
+        on_click=ws.clear_runs,
+        help=f"Removes the models trained on '{dataset.name}' to predict '{dataset.target}'. Models "
+        "trained on other datasets or targets in this session are kept.",
+    )
 
 
 def _problems(runs: list[Run]) -> None:

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import streamlit as st
 
 from mlcore.dataset import Dataset
 from mlcore.evaluate import display_names, ranked
-from mlcore.train import METRICS, Run, main_metric
+from mlcore.train import METRICS, Run, RunStatus, main_metric
 from mlcore.workspace import Workspace
 
 TRAIN_PAGE = "pages/train.py"
+OUTCOMES = {RunStatus.STOPPED: "stopped", RunStatus.TIMED_OUT: "out of time", RunStatus.FAILED: "failed"}
 
 
 def usable_runs(ws: Workspace) -> list[Run]:
     """Finished runs on the loaded data with a fitted model, best first (the leaderboard's order)."""
     return [r for r in ranked(ws.current_runs(), ws.metric) if r.pipeline is not None]
+
+
+def no_model_message(ws: Workspace, dataset: Dataset, doing: str) -> str:
+    """Why there is no model to use. Models that were trained but did not finish need a different
+    next step (read why on the leaderboard) than no training at all, so the two are told apart."""
+    unfinished = [r for r in ws.current_runs() if not r.ok]
+    if not unfinished:
+        return f"No trained model on '{dataset.name}' yet. Train one on the Train page to {doing}."
+    counts = Counter(r.status for r in unfinished)
+    how = ", ".join(f"{counts[status]} {word}" for status, word in OUTCOMES.items() if counts[status])
+    models = "The model" if len(unfinished) == 1 else f"All {len(unfinished)} models"
+    return (
+        f"{models} trained on '{dataset.name}' did not finish ({how}), so there is none to use yet: "
+        "see the notes on the Train page's leaderboard for why. Train again (with a larger time budget "
+        f"or other settings) to {doing}."
+    )
 
 
 def _score(run: Run) -> str:
@@ -32,9 +51,7 @@ def pick_run(ws: Workspace, dataset: Dataset, doing: str) -> Run:
     """A select box of the usable runs (the last one chosen on any of these pages first)."""
     runs = usable_runs(ws)
     if not runs:
-        st.info(
-            f"No trained model on '{dataset.name}' yet. Train one on the Train page to {doing}.", icon="ℹ️"
-        )
+        st.info(no_model_message(ws, dataset, doing), icon="ℹ️")
         st.page_link(TRAIN_PAGE, label="Go to the Train page", icon="🏋️")
         st.stop()
     names = display_names(runs)

@@ -11,9 +11,10 @@ from streamlit.testing.v1 import AppTest
 
 from mlcore.dataset import build_dataset, hash_frame
 from mlcore.generators import GeneratorSpec, Shape
+from mlcore.samples import load_sample
 from mlcore.schema import Role, Task
 from mlcore.split import SplitSpec
-from mlcore.train import ModelChoice, train_model
+from mlcore.train import ModelChoice, TrainRequest, train_model
 from mlcore.workspace import Workspace
 
 PAGE = "pages/train.py"
@@ -253,3 +254,26 @@ def test_the_model_list_follows_picks_and_the_workspace(open_app):
     workspace.configure(model_keys=("logistic_regression",))  # changed elsewhere, e.g. a reset
     at.run()
     assert _by_label(at.multiselect, "Models").value == ["logistic_regression"]
+
+
+def test_clearing_the_leaderboard_keeps_the_other_datasets_models(open_app):
+    """Repro of a lost leaderboard: clearing Wine's board used to delete the penguins' models too."""
+    boards = {}
+    for sample in ("penguins", "wine"):
+        request = TrainRequest(load_sample(sample), split=SplitSpec(cv_folds=2))
+        boards[sample] = [train_model(request, ModelChoice(m)) for m in ("naive_bayes", "decision_tree")]
+    workspace = Workspace(runs=[*boards["penguins"], *boards["wine"]])
+    assert workspace.load_sample("wine")
+    at = open_app(PAGE, workspace)
+    assert len(_board(at)) == 2
+    clear = at.button(key="clear_runs")
+    assert clear.label == "Clear this dataset's leaderboard"
+    assert "Models trained on other datasets" in clear.help
+    clear.click().run()
+    assert not at.exception
+    assert "Trained models appear here as they finish." in [c.value for c in at.caption]
+    assert workspace.runs == boards["penguins"]
+
+    assert workspace.load_sample("penguins")
+    at.run()
+    assert sorted(_board(at)["model"]) == ["Decision tree", "Gaussian naive Bayes"]

@@ -1,0 +1,48 @@
+"""The session workspace's rules about runs, tested without a browser."""
+
+from __future__ import annotations
+
+from mlcore.samples import load_sample
+from mlcore.split import SplitSpec
+from mlcore.train import ModelChoice, Run, TrainRequest, train_model
+from mlcore.workspace import Workspace
+
+FAST = ("naive_bayes", "decision_tree")
+
+
+def _runs(sample: str) -> list[Run]:
+    request = TrainRequest(load_sample(sample), split=SplitSpec(cv_folds=2))
+    return [train_model(request, ModelChoice(m)) for m in FAST]
+
+
+def test_clearing_the_leaderboard_keeps_other_datasets_runs():
+    """Clearing Wine's leaderboard must not take the penguins' models with it (they were lost before)."""
+    penguins, wine = _runs("penguins"), _runs("wine")
+    workspace = Workspace(runs=[*penguins, *wine])
+    kept, cleared = penguins[0].id, wine[0].id
+    workspace.repeats = {kept: True, cleared: True}
+    workspace.use_run = cleared
+    workspace.evaluation.selected = (kept, cleared)
+    workspace.evaluation.thresholds = {kept: 0.3, cleared: 0.7}
+    assert workspace.load_sample("wine")
+    assert workspace.current_runs() == wine
+
+    workspace.clear_runs()
+
+    assert workspace.current_runs() == []
+    assert workspace.runs == penguins
+    # What is remembered by run id goes with the cleared runs, and only with them.
+    assert workspace.repeats == {kept: True}
+    assert workspace.use_run is None
+    assert workspace.evaluation.selected == (kept,)
+    assert workspace.evaluation.thresholds == {kept: 0.3}
+
+    assert workspace.load_sample("penguins")
+    assert workspace.current_runs() == penguins
+
+
+def test_clearing_without_a_dataset_changes_nothing():
+    runs = _runs("iris")
+    workspace = Workspace(runs=list(runs))
+    workspace.clear_runs()
+    assert workspace.runs == runs
