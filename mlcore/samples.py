@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import pandas as pd
 from sklearn import datasets as skdata
@@ -80,10 +80,11 @@ SAMPLES: dict[str, Sample] = {
             "diabetes",
             "Diabetes progression",
             "progression",
-            "442 diabetes patients with age, sex, BMI, blood pressure and six blood measurements "
-            "(already centred and scaled). Predict a number measuring disease progression one year "
-            "later: a regression task.",
-            _from_sklearn(skdata.load_diabetes, "progression", labelled=False),
+            "442 diabetes patients with age (years), sex (coded 1 or 2), BMI, mean blood pressure and six "
+            "blood serum measurements, in their original units. Predict a number measuring disease "
+            "progression one year later: a regression task.",
+            # The original units, not sklearn's default centring and scaling, which a student can't read.
+            _from_sklearn(partial(skdata.load_diabetes, scaled=False), "progression", labelled=False),
         ),
         Sample(
             "digits",

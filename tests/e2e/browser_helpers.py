@@ -42,3 +42,14 @@ def add_option(tab, widget, option: str) -> None:
     tab.keyboard.press("Escape")
     wait_for_app(tab)
     expect(widget.get_by_text(option, exact=True)).to_be_visible()
+
+
+def load_sample(tab, title: str) -> None:
+    """Load a sample dataset from the Data page and wait until the sidebar shows it: only then has its
+    script run ended, so navigating cannot overtake the load (a click's rerun may not have started when
+    `wait_for_app` first looks)."""
+    tab.get_by_role("tab", name="Sample datasets").click()
+    choose_option(tab, tab.get_by_test_id("stSelectbox").filter(has_text="Sample dataset"), title)
+    tab.get_by_role("button", name="Load sample").click()
+    expect(tab.get_by_test_id("stSidebar").get_by_text(title)).to_be_visible()
+    wait_for_app(tab)

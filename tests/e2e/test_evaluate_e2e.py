@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import add_option, choose_option, go_to, wait_for_app
+from browser_helpers import add_option, go_to, load_sample, wait_for_app
 from playwright.sync_api import expect
 
 TRAIN_TIMEOUT = 240_000  # ms: two models with 5-fold CV in worker processes on a busy two-core machine
@@ -18,14 +18,7 @@ def _chart_text(chart) -> str:
 
 @pytest.mark.e2e
 def test_compare_two_models_and_move_the_threshold(page):
-    page.get_by_role("tab", name="Sample datasets").click()
-    choose_option(
-        page,
-        page.get_by_test_id("stSelectbox").filter(has_text="Sample dataset"),
-        "Breast cancer (Wisconsin)",
-    )
-    page.get_by_role("button", name="Load sample").click()
-    wait_for_app(page)
+    load_sample(page, "Breast cancer (Wisconsin)")
 
     go_to(page, "Train")
     for name in ("Logistic regression", "Decision tree"):

@@ -11,7 +11,7 @@ import sys
 import zipfile
 
 import pytest
-from browser_helpers import add_option, choose_option, go_to, wait_for_app
+from browser_helpers import add_option, go_to, load_sample, wait_for_app
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -40,12 +40,7 @@ def _charts(page, count: int) -> None:
 
 def test_train_explain_predict_and_export(page, tmp_path):
     main = page.get_by_test_id("stMain")
-    page.get_by_role("tab", name="Sample datasets").click()
-    choose_option(
-        page, page.get_by_test_id("stSelectbox").filter(has_text="Sample dataset"), "Palmer penguins"
-    )
-    page.get_by_role("button", name="Load sample").click()
-    wait_for_app(page)
+    load_sample(page, "Palmer penguins")
 
     go_to(page, "Train")
     add_option(page, page.get_by_test_id("stMultiSelect").filter(has_text="Models"), "Random forest")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from browser_helpers import choose_option, go_to, wait_for_app
+from browser_helpers import go_to, load_sample, wait_for_app
 from playwright.sync_api import expect
 
 REPORT_TIMEOUT = 120_000  # ms: ydata-profiling in a fresh worker process on a busy two-core machine
@@ -12,14 +12,7 @@ DRAW_TIMEOUT = 30_000  # ms: charts are drawn by the browser after the script ha
 
 @pytest.mark.e2e
 def test_explore_penguins_and_build_the_full_report_in_the_background(page):
-    page.get_by_role("tab", name="Sample datasets").click()
-    choose_option(
-        page, page.get_by_test_id("stSelectbox").filter(has_text="Sample dataset"), "Palmer penguins"
-    )
-    page.get_by_role("button", name="Load sample").click()
-    # the sidebar shows the sample only once its script run is over: then it is safe to navigate
-    expect(page.get_by_test_id("stSidebar").get_by_text("Palmer penguins")).to_be_visible()
-    wait_for_app(page)
+    load_sample(page, "Palmer penguins")
 
     go_to(page, "Explore")
     main = page.get_by_test_id("stMain")

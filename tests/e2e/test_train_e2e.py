@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import add_option, choose_option, go_to, wait_for_app
+from browser_helpers import add_option, choose_option, go_to, load_sample, wait_for_app
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -22,12 +22,7 @@ def _cells(page, text: str | re.Pattern):
 
 
 def test_prepare_train_switch_pages_and_stop(page):
-    page.get_by_role("tab", name="Sample datasets").click()
-    choose_option(
-        page, page.get_by_test_id("stSelectbox").filter(has_text="Sample dataset"), "Handwritten digits"
-    )
-    page.get_by_role("button", name="Load sample").click()
-    wait_for_app(page)
+    load_sample(page, "Handwritten digits")
 
     go_to(page, "Prepare")
     main = page.get_by_test_id("stMain")
