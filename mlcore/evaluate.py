@@ -298,8 +298,12 @@ class ThresholdPoint:
         return (self.tp + self.tn) / (self.tp + self.fp + self.fn + self.tn)
 
     def value(self, metric: str) -> float:
+        return self.scores()[metric]
+
+    def scores(self) -> dict[str, float]:
+        """Every threshold metric at this point, from one vectorised pass."""
         tp, fp, fn, tn = (np.array([v], dtype=float) for v in (self.tp, self.fp, self.fn, self.tn))
-        return float(_threshold_scores(tp, fp, fn, tn)[metric][0])
+        return {k: float(v[0]) for k, v in _threshold_scores(tp, fp, fn, tn).items()}
 
 
 def _threshold_scores(

@@ -230,13 +230,14 @@ def _scores_table(point: ThresholdPoint, default: ThresholdPoint, metric: str) -
     """The holdout's scores at the chosen threshold next to the default's, as one small markdown table,
     with the metric the best threshold is chosen by."""
     keys = SHOWN_AT_THRESHOLD + (() if metric in SHOWN_AT_THRESHOLD else (metric,))
+    at, by_default = point.scores(), default.scores()
     header = " | ".join(THRESHOLD_METRICS.get(k, k) for k in keys)
     rows = [
         f"| | {header} |",
         "|---" * (len(keys) + 1) + "|",
-        f"| **at {point.threshold:.3f}** | " + " | ".join(f"**{point.value(k):.3f}**" for k in keys) + " |",
-        f"| default ({default.threshold:g}) | " + " | ".join(f"{default.value(k):.3f}" for k in keys) + " |",
-        "| change | " + " | ".join(_change(point.value(k) - default.value(k)) for k in keys) + " |",
+        f"| **at {point.threshold:.3f}** | " + " | ".join(f"**{at[k]:.3f}**" for k in keys) + " |",
+        f"| default ({default.threshold:g}) | " + " | ".join(f"{by_default[k]:.3f}" for k in keys) + " |",
+        "| change | " + " | ".join(_change(at[k] - by_default[k]) for k in keys) + " |",
     ]
     return "\n".join(rows)
 
