@@ -92,7 +92,7 @@ if dataset.description:
     st.write(dataset.description)
 st.caption(f"{dataset.source} · {dataset.n_rows:,} rows × {dataset.n_columns} columns")
 for note in dataset.notes:
-    st.info(note, icon="ℹ️")
+    st.info(note, icon=":material/info:")
 
 st.subheader("Preview")
 st.dataframe(dataset.frame.head(DEFAULT.preview_rows), height=260)

@@ -29,8 +29,8 @@ st.caption(
 dataset = require_target(ws, "compare models")
 available = ranked_runs(ws.current_runs(), ws.metric)
 if not available:
-    st.info(no_model_message(ws, dataset, "compare models here"), icon="ℹ️")
-    st.page_link(TRAIN_PAGE, label="Go to the Train page", icon="🏋️")
+    st.info(no_model_message(ws, dataset, "compare models here"), icon=":material/info:")
+    st.page_link(TRAIN_PAGE, label="Go to the Train page", icon=":material/model_training:")
     st.stop()
 
 labels = names(available)
@@ -64,7 +64,7 @@ if without_holdout:
         "Trained without a holdout, so there are no predictions on unseen rows to evaluate: "
         + ", ".join(labels[r.id] for r in without_holdout)
         + ". Keep a holdout share on the Prepare page.",
-        icon="⚠️",
+        icon=":material/warning:",
     )
     runs = [r for r in runs if r not in without_holdout]
     if not runs:
@@ -73,7 +73,7 @@ if len({(r.split, r.seed) for r in runs}) > 1:
     st.warning(
         "These models were trained with different splits or seeds, so their holdout rows and folds differ: "
         "part of a difference in scores may come from the rows rather than the models.",
-        icon="⚠️",
+        icon=":material/warning:",
     )
 evaluations = [evaluation(r, dataset) for r in runs]
 classification = dataset.task is Task.CLASSIFICATION

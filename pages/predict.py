@@ -22,9 +22,9 @@ if chosen is None:
         no_model_message(ws, ws.dataset, "predict with it") + " Or import a bundle exported earlier (above)."
         if unfinished
         else "No model yet: train one on the Train page, or import a bundle exported earlier (above).",
-        icon="ℹ️",
+        icon=":material/info:",
     )
-    st.page_link(TRAIN_PAGE, label="Go to the Train page", icon="🏋️")
+    st.page_link(TRAIN_PAGE, label="Go to the Train page", icon=":material/model_training:")
     st.stop()
 predictor, run = chosen
 schema = predictor.schema

@@ -55,4 +55,4 @@ with left:
     split_widgets(ws, dataset)
 with right:
     split_preview(ws, dataset)
-    st.page_link("pages/train.py", label="Next: choose and train models", icon="🏋️")
+    st.page_link("pages/train.py", label="Next: choose and train models", icon=":material/model_training:")

@@ -26,7 +26,9 @@ with st.container(border=True):
         f"**Predicting `{dataset.target}`** ({dataset.task.value}) from {len(dataset.features)} feature(s)"
     )
     split_preview(ws, dataset)
-    st.page_link("pages/prepare.py", label="Change preprocessing or the split on Prepare", icon="🧰")
+    st.page_link(
+        "pages/prepare.py", label="Change preprocessing or the split on Prepare", icon=":material/tune:"
+    )
 
 st.subheader("Models")
 chosen = model_chooser(ws, dataset)
@@ -42,7 +44,7 @@ with action:
     st.button(
         f"Train {len(chosen)} model{'s' if len(chosen) != 1 else ''}",
         type="primary",
-        icon="🏋️",
+        icon=":material/model_training:",
         disabled=running or not chosen,
         on_click=ws.start_training,
         width="stretch",

@@ -41,7 +41,7 @@ def analyses(
         )
     for run in runs:
         if states[run.id].state == "failed":
-            st.warning(f"{run.label}: {states[run.id].error}", icon="⚠️")
+            st.warning(f"{run.label}: {states[run.id].error}", icon=":material/warning:")
     running = [keys[r.id] for r in runs if states[r.id].state == "running"]
     if running:
         _progress(ws, running, names(runs), kind)

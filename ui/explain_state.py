@@ -97,12 +97,12 @@ def global_explanation(
     st.info(
         f"{guess.message()} It runs in the background: you can keep working and come back. "
         "Fewer rows (in the settings above) make it faster.",
-        icon="⏱️",
+        icon=":material/timer:",
     )
     st.button(
         "Explain",
         type="primary",
-        icon="🔍",
+        icon=":material/search:",
         on_click=lambda: ws.explanations.__setitem__(key, Job(explain_worker, run, dataset, settings)),
     )
     return None
@@ -125,4 +125,4 @@ def _progress(ws: Workspace, key: str, job: Job) -> None:
         job.stop()
         ws.explanations.pop(key, None)
 
-    st.button("Stop", icon="⏹️", on_click=stop)
+    st.button("Stop", icon=":material/stop:", on_click=stop)

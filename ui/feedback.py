@@ -10,4 +10,7 @@ from mlcore.errors import MLCoreError
 def show_problem(problem: MLCoreError | None) -> None:
     if problem is None:
         return
-    st.error(f"**{problem.message}**\n\n{problem.hint}" if problem.hint else problem.message, icon="⚠️")
+    st.error(
+        f"**{problem.message}**\n\n{problem.hint}" if problem.hint else problem.message,
+        icon=":material/warning:",
+    )

@@ -14,14 +14,14 @@ def require_target(workspace: Workspace, doing: str) -> Dataset:
     """The dataset, or stop the page with a plain explanation and a link to the Data page."""
     dataset = workspace.dataset
     if dataset is None:
-        st.info(f"No dataset yet. Load one on the Data page before you {doing}.", icon="ℹ️")
+        st.info(f"No dataset yet. Load one on the Data page before you {doing}.", icon=":material/info:")
     elif dataset.target is None or dataset.task is None:
         st.info(
             f"'{dataset.name}' has no target yet. Choose the column to predict on the Data page before "
             f"you {doing}.",
-            icon="ℹ️",
+            icon=":material/info:",
         )
     else:
         return dataset
-    st.page_link(DATA_PAGE, label="Go to the Data page", icon="📄")
+    st.page_link(DATA_PAGE, label="Go to the Data page", icon=":material/table_view:")
     st.stop()

@@ -48,7 +48,11 @@ def training_status(ws: Workspace, snapshot: TrainingSnapshot) -> None:
         text = f"Training: {finished} of {len(snapshot.models)} models finished · {snapshot.elapsed:.0f} s"
         left.progress(snapshot.progress, text=text)
         right.button(
-            "Stop training", key="stop_training", icon="⏹️", on_click=ws.stop_training, width="stretch"
+            "Stop training",
+            key="stop_training",
+            icon=":material/stop:",
+            on_click=ws.stop_training,
+            width="stretch",
         )
         progress(snapshot)
         return
@@ -123,7 +127,7 @@ def draw_leaderboard(ws: Workspace, dataset: Dataset) -> None:
 def _problems(runs: list[Run]) -> None:
     for run in runs:
         if run.status in (RunStatus.FAILED, RunStatus.TIMED_OUT):
-            st.warning(f"**{run.label}** {run.status.value}: {run.message}", icon="⚠️")
+            st.warning(f"**{run.label}** {run.status.value}: {run.message}", icon=":material/warning:")
 
 
 def _repeats(ws: Workspace, runs: list[Run]) -> None:
@@ -132,7 +136,9 @@ def _repeats(ws: Workspace, runs: list[Run]) -> None:
         st.success(
             f"{len(checked)} model(s) were trained again with the same data, settings and seed: every "
             "score came out identical.",
-            icon="🔁",
+            icon=":material/repeat:",
         )
     elif checked:
-        st.error(f"{checked.count(False)} re-trained model(s) gave different scores.", icon="⚠️")
+        st.error(
+            f"{checked.count(False)} re-trained model(s) gave different scores.", icon=":material/warning:"
+        )

@@ -100,7 +100,7 @@ def model_settings(ws: Workspace, dataset: Dataset, spec: ModelSpec) -> None:
     rows = round(dataset.n_rows * (1 - ws.split.test_size))
     warning = cost_warning(spec, rows, len(dataset.features), max(ws.split.cv_folds, 1))
     if warning is not None:
-        st.warning(warning.message, icon="⏱️")
+        st.warning(warning.message, icon=":material/timer:")
         st.checkbox(
             f"Train {spec.name} on all {rows:,} training rows (slower)",
             value=spec.key in ws.uncapped,

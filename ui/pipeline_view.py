@@ -35,8 +35,8 @@ def pipeline_summary(ws: Workspace, dataset: Dataset) -> bool:
     steps = [line for line in lines if not line.startswith("Every step is fitted")]
     st.markdown("\n".join(f"- {line}" for line in steps))
     for note in prep_notes(dataset, prep):
-        st.warning(note, icon="⏱️")
-    st.info(LEAK_PROOF, icon="🔒")
+        st.warning(note, icon=":material/timer:")
+    st.info(LEAK_PROOF, icon=":material/lock:")
     return True
 
 

@@ -91,7 +91,7 @@ def import_panel(ws: Workspace) -> None:
             return
         ws.imported_models.append(predictor)
 
-    with st.expander("Import a model bundle", icon="📦"):
+    with st.expander("Import a model bundle", icon=":material/inventory_2:"):
         st.caption(
             "Upload a bundle (.zip) from the Export page, or its model.skops file. Only the skops file is "
             "read, and only the types the workbench trusts are allowed. Pickle and joblib files are refused: "
@@ -136,7 +136,7 @@ def one_row(predictor: Predictor, run: Run | None, dataset: Dataset | None) -> N
         for i, spec in enumerate(features):
             with columns[i % FORM_COLUMNS]:
                 values[spec.name] = _widget(spec, f"{prefix}:{spec.name}")
-        submitted = st.form_submit_button("Predict", type="primary", icon="🔮")
+        submitted = st.form_submit_button("Predict", type="primary", icon=":material/online_prediction:")
     if not submitted and f"{prefix}:result" not in st.session_state:
         return
     if submitted:
@@ -191,9 +191,9 @@ def batch(predictor: Predictor) -> None:
             return
         st.session_state[BATCH] = stored
     prediction = stored[1]
-    st.success(f"Predicted {len(prediction.frame):,} rows.", icon="✅")
+    st.success(f"Predicted {len(prediction.frame):,} rows.", icon=":material/check_circle:")
     for note in prediction.notes:
-        st.info(note, icon="ℹ️")
+        st.info(note, icon=":material/info:")
     st.dataframe(prediction.frame.head(PREVIEW_ROWS), height=300)
     stem = uploaded.name.rsplit(".", 1)[0]
     left, right = st.columns(2)

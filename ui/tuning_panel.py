@@ -114,7 +114,11 @@ def _results(ws: Workspace, result: TuneResult, running: bool) -> None:
     )
     figure = score_plot(result).update_layout(title_text=f"CV {label} per trial", height=320)
     plot.plotly_chart(figure, key="tune_plot")
-    if not running and best is not None and st.button("Train the best settings as a new run", icon="🏆"):
+    if (
+        not running
+        and best is not None
+        and st.button("Train the best settings as a new run", icon=":material/emoji_events:")
+    ):
         ws.train_best()
         st.rerun()
 
@@ -158,7 +162,7 @@ def _live(ws: Workspace, running: bool) -> None:
         return
     snapshot, result = ws.tuning.poll()
     if snapshot.error:
-        st.warning(f"The search failed: {snapshot.error}", icon="⚠️")
+        st.warning(f"The search failed: {snapshot.error}", icon=":material/warning:")
     ended = result.stopped_reason or "finished"
     st.caption(f"Last search: {len(result.trials)} trial(s) in {snapshot.elapsed:.0f} s ({ended}).")
     _results(ws, result, running=False)

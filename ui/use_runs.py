@@ -51,8 +51,8 @@ def pick_run(ws: Workspace, dataset: Dataset, doing: str) -> Run:
     """A select box of the usable runs (the last one chosen on any of these pages first)."""
     runs = usable_runs(ws)
     if not runs:
-        st.info(no_model_message(ws, dataset, doing), icon="ℹ️")
-        st.page_link(TRAIN_PAGE, label="Go to the Train page", icon="🏋️")
+        st.info(no_model_message(ws, dataset, doing), icon=":material/info:")
+        st.page_link(TRAIN_PAGE, label="Go to the Train page", icon=":material/model_training:")
         st.stop()
     names = display_names(runs)
     ids = [r.id for r in runs]
