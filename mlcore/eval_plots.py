@@ -481,16 +481,14 @@ def residual_histogram(series: Mapping[str, pd.DataFrame], bins: int = 40) -> go
     fig = go.Figure()
     for i, (name, frame) in enumerate(series.items()):
         counts, _ = np.histogram(frame["residual"], bins=edges)
-        fig.add_bar(
+        # A step outline per run, not filled bars: overlapping fills blend into colours no legend explains.
+        fig.add_scatter(
             x=(edges[:-1] + edges[1:]) / 2,
             y=counts,
-            width=np.diff(edges),
+            mode="lines",
             name=name,
-            marker={"color": colour(i)},
-            opacity=0.55,
+            line={"color": colour(i), "width": 2, "shape": "hvh"},
             hovertemplate="residual ≈ %{x:.4g}<br>%{y:,} rows<extra>" + name + "</extra>",
         )
     fig.add_vline(x=0, line=_GUIDE)
-    return _layout(
-        fig, "Distribution of residuals", "residual (actual − predicted)", "rows", barmode="overlay"
-    )
+    return _layout(fig, "Distribution of residuals", "residual (actual − predicted)", "rows")

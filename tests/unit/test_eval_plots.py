@@ -182,6 +182,7 @@ def test_regression_figures_sample_big_scatters_and_bin_residuals():
     assert len(fig.data[0].x) == 5000 and "sample" not in fig.layout.title.text
     hist = plots.residual_histogram(series, bins=20)
     assert [sum(t.y) for t in hist.data] == [5000, 300] and len(hist.data[0].x) == 20
+    assert all(t.line.shape == "hvh" and t.fill is None for t in hist.data)  # outlines: no blended fills
     with pytest.raises(ValueError):
         plots.predicted_vs_actual({})
     with pytest.raises(ValueError):
