@@ -50,10 +50,11 @@ EVAL_METRICS: dict[str, EvalMetric] = {
     "roc_auc": EvalMetric("ROC AUC", C, needs_scores=True),
     "log_loss": EvalMetric("log loss", C, greater_is_better=False, needs_scores=True),
     "mcc": EvalMetric("Matthews correlation", C),
+    # R², RMSE and MAE first, in the order the cross-validation table lists them.
+    "r2": EvalMetric("R²", R),
+    "rmse": EvalMetric("RMSE", R, greater_is_better=False),
     "mae": EvalMetric("MAE", R, greater_is_better=False),
     "mse": EvalMetric("MSE", R, greater_is_better=False),
-    "rmse": EvalMetric("RMSE", R, greater_is_better=False),
-    "r2": EvalMetric("R²", R),
     "mape": EvalMetric("MAPE", R, greater_is_better=False),
     "median_ae": EvalMetric("median absolute error", R, greater_is_better=False),
 }

@@ -300,6 +300,14 @@ def test_residuals_and_largest_errors_with_their_rows(regression):
 # ---------- comparing runs ----------
 
 
+def test_regression_holdout_and_cv_tables_list_shared_metrics_in_one_order(regression):
+    dataset, runs = regression
+    chosen = list(runs.values())
+    holdout = cmp.holdout_table([ev.evaluate_run(r, dataset) for r in chosen])
+    cv = cmp.cv_table(chosen)
+    assert list(holdout.index[: len(cv)]) == list(cv.index) == ["R²", "RMSE", "MAE"]
+
+
 def test_side_by_side_tables(binary):
     dataset, runs = binary
     chosen = [runs["logistic_regression"], runs["decision_tree"]]
