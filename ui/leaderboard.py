@@ -14,7 +14,8 @@ from mlcore.train import METRICS, Run, RunStatus, leaderboard, main_metric, metr
 from mlcore.training_jobs import TrainingSnapshot
 from mlcore.workspace import Workspace
 
-ICONS = {"queued": "⏳", "running": "🔄", "ok": "✅", "failed": "❌", "timed out": "⌛", "stopped": "⏹️"}
+# Symbols every Linux font has (DejaVu): emoji need a colour-emoji font classroom machines often lack.
+ICONS = {"queued": "○", "running": "↻", "ok": "✓", "failed": "✗", "timed out": "◷", "stopped": "■"}
 SCORE = st.column_config.NumberColumn(format="%.4f")
 SECONDS = st.column_config.NumberColumn(format="%.3f s")
 OUTCOMES = {"ok": "trained", "failed": "failed", "timed out": "timed out", "stopped": "stopped"}
