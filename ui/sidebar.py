@@ -6,6 +6,7 @@ import streamlit as st
 
 from mlcore.workspace import Workspace
 
+SEEN_KEY = "sidebar_training_seen"  # (models finished, still running) at the last poll
 MARKDOWN_SPECIAL = set("\\`*_{}[]<>()#+-.!|:~$")
 
 
@@ -38,9 +39,16 @@ def _escape(text: str) -> str:
 
 @st.fragment(run_every=2)
 def _training_status(workspace: Workspace) -> None:
-    """Polled on every page, so progress shows and time budgets hold wherever the user is."""
+    """Polled on every page, so progress shows and time budgets hold wherever the user is. When a model
+    finishes or the training ends, the whole page redraws: a user waiting on Evaluate, Explain or
+    Predict sees the new model there without clicking anything."""
     snapshot = workspace.poll_training()
-    if snapshot is None or not snapshot.running:
+    if snapshot is None:
         return
     finished = sum(1 for model in snapshot.models if model.state not in ("queued", "running"))
-    st.progress(snapshot.progress, text=f"Training: {finished} of {len(snapshot.models)} models done")
+    now, seen = (finished, snapshot.running), st.session_state.get(SEEN_KEY)
+    st.session_state[SEEN_KEY] = now
+    if seen is not None and seen != now:
+        st.rerun()
+    if snapshot.running:
+        st.progress(snapshot.progress, text=f"Training: {finished} of {len(snapshot.models)} models done")

@@ -1,5 +1,5 @@
-"""Evaluate in Chromium: train two models, compare them side by side, move the threshold slider and see
-the confusion matrix change."""
+"""Evaluate in Chromium: train two models, wait for them on the Evaluate page, compare them side by side,
+move the threshold slider and see the confusion matrix change."""
 
 from __future__ import annotations
 
@@ -26,13 +26,13 @@ def test_compare_two_models_and_move_the_threshold(page):
     train = page.get_by_role("button", name="Train 2 models")
     train.click()
     expect(train).to_be_disabled()  # while the models train in their worker processes
-    expect(train).to_be_enabled(timeout=TRAIN_TIMEOUT)
     main = page.get_by_test_id("stMain")
 
-    go_to(page, "Evaluate")
+    go_to(page, "Evaluate")  # before training ends: the page fills in by itself when the models finish
     picker = main.get_by_test_id("stMultiSelect").filter(has_text="Models to compare")
-    expect(picker.get_by_text("Logistic regression")).to_be_visible()
-    expect(picker.get_by_text("Decision tree")).to_be_visible()
+    expect(picker.get_by_text("Logistic regression")).to_be_visible(timeout=TRAIN_TIMEOUT)
+    expect(picker.get_by_text("Decision tree")).to_be_visible(timeout=TRAIN_TIMEOUT)
+    wait_for_app(page)
     expect(main.get_by_role("heading", name="Holdout: rows kept aside and scored once")).to_be_visible()
     holdout = main.get_by_test_id("stDataFrame").nth(1)
     expect(holdout).to_be_visible()
