@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from mlcore.eval_report import build_report
+from mlcore.evaluate import RunEvaluation
 from mlcore.schema import Task
+from mlcore.train import Run
 from ui.evaluate_cache import evaluation, names, ranked_runs
 from ui.evaluate_classification import confusion_tab, curves_tab, threshold_tab
 from ui.evaluate_help import explanations_toggle
@@ -33,81 +37,93 @@ if not available:
     st.page_link(TRAIN_PAGE, label="Go to the Train page", icon=":material/model_training:")
     st.stop()
 
-labels = names(available)
-by_id = {r.id: r for r in available}
-stored = [i for i in (ws.evaluation.selected or ()) if i in by_id]
-options_key = f"evaluate_runs@{hash(tuple(by_id))}"
-
-
-def _remember_selection() -> None:
-    ws.evaluation.selected = tuple(st.session_state[options_key])
-
-
 with st.sidebar:
     explanations_toggle(ws)
-chosen = st.multiselect(
-    "Models to compare (best first by the leaderboard)",
-    list(by_id),
-    default=stored or list(by_id)[:DEFAULT_SHOWN],
-    format_func=labels.get,
-    key=options_key,
-    on_change=_remember_selection,
-)
-if not chosen:
-    st.info("Choose at least one model to see its evaluation.")
-    st.stop()
 
-runs = [by_id[i] for i in chosen]
-without_holdout = [r for r in runs if r.y_true is None or not len(r.y_true)]
-if without_holdout:
-    st.warning(
-        "Trained without a holdout, so there are no predictions on unseen rows to evaluate: "
-        + ", ".join(labels[r.id] for r in without_holdout)
-        + ". Keep a holdout share on the Prepare page.",
-        icon=":material/warning:",
+
+@st.fragment(key="evaluate_comparison")
+def comparison() -> None:
+    """The picker and the tabs. A fragment, so that picking models, switching tabs or moving the
+    threshold reruns only this part, not the navigation, the sidebar and the page header."""
+    available = ranked_runs(ws.current_runs(), ws.metric)
+    labels = names(available)
+    by_id = {r.id: r for r in available}
+    stored = [i for i in (ws.evaluation.selected or ()) if i in by_id]
+    options_key = f"evaluate_runs@{hash(tuple(by_id))}"
+
+    def remember_selection() -> None:
+        ws.evaluation.selected = tuple(st.session_state[options_key])
+
+    chosen = st.multiselect(
+        "Models to compare (best first by the leaderboard)",
+        list(by_id),
+        default=stored or list(by_id)[:DEFAULT_SHOWN],
+        format_func=labels.get,
+        key=options_key,
+        on_change=remember_selection,
     )
-    runs = [r for r in runs if r not in without_holdout]
-    if not runs:
-        st.stop()
-if len({(r.split, r.seed) for r in runs}) > 1:
-    st.warning(
-        "These models were trained with different splits or seeds, so their holdout rows and folds differ: "
-        "part of a difference in scores may come from the rows rather than the models.",
-        icon=":material/warning:",
+    if not chosen:
+        st.info("Choose at least one model to see its evaluation.")
+        return
+    runs = [by_id[i] for i in chosen]
+    without_holdout = [r for r in runs if r.y_true is None or not len(r.y_true)]
+    if without_holdout:
+        st.warning(
+            "Trained without a holdout, so there are no predictions on unseen rows to evaluate: "
+            + ", ".join(labels[r.id] for r in without_holdout)
+            + ". Keep a holdout share on the Prepare page.",
+            icon=":material/warning:",
+        )
+        runs = [r for r in runs if r not in without_holdout]
+        if not runs:
+            return
+    if len({(r.split, r.seed) for r in runs}) > 1:
+        st.warning(
+            "These models were trained with different splits or seeds, so their holdout rows and folds "
+            "differ: part of a difference in scores may come from the rows rather than the models.",
+            icon=":material/warning:",
+        )
+    sections = _sections(runs, [evaluation(r, dataset) for r in runs])
+    last = st.session_state.get(LAST_TAB)
+    tabs = st.tabs(
+        list(sections), key=TAB_KEY, on_change=_remember_tab, default=last if last in sections else None
     )
-evaluations = [evaluation(r, dataset) for r in runs]
-classification = dataset.task is Task.CLASSIFICATION
-binary = classification and len(evaluations[0].classes) == 2
+    for tab, draw in zip(tabs, sections.values(), strict=True):
+        if tab.open is not False:  # only the open tab runs: hidden tabs cost nothing
+            with tab:
+                draw()
 
 
-def _scores() -> None:
-    """Scores, and the whole comparison as a report to download (built only when clicked)."""
-    scores_tab(ws, runs, evaluations)
-    st.download_button(
-        "Download this comparison as an HTML report",
-        data=lambda: build_report(runs, dataset),
-        file_name=f"{dataset.name.rsplit('.', 1)[0]}-comparison.html",
-        mime="text/html",
-        on_click="ignore",
-        icon=":material/download:",
-        help="One file with every score, matrix and curve and their explanations; it opens offline.",
-    )
+def _sections(runs: list[Run], evaluations: list[RunEvaluation]) -> dict[str, Callable[[], None]]:
+    """The tabs for this task, each a function that draws it."""
 
+    def scores() -> None:
+        """Scores, and the whole comparison as a report to download (built only when clicked)."""
+        scores_tab(ws, runs, evaluations)
+        st.download_button(
+            "Download this comparison as an HTML report",
+            data=lambda: build_report(runs, dataset),
+            file_name=f"{dataset.name.rsplit('.', 1)[0]}-comparison.html",
+            mime="text/html",
+            on_click="ignore",
+            icon=":material/download:",
+            help="One file with every score, matrix and curve and their explanations; it opens offline.",
+        )
 
-if classification:
-    sections = {
-        "Scores": _scores,
+    if dataset.task is not Task.CLASSIFICATION:
+        return {
+            "Scores": scores,
+            "Predictions and residuals": lambda: predictions_tab(ws, runs, evaluations),
+            "Largest errors": lambda: errors_tab(ws, dataset, runs),
+            "Learning and validation curves": lambda: learning_tab(ws, dataset, runs),
+        }
+    binary = len(evaluations[0].classes) == 2
+    return {
+        "Scores": scores,
         "Per-class report": lambda: class_report_tab(ws, runs, evaluations),
         "Confusion matrices": lambda: confusion_tab(ws, dataset, runs, evaluations),
         "ROC, PR and calibration": lambda: curves_tab(ws, runs, evaluations),
         **({"Threshold": lambda: threshold_tab(ws, dataset, runs, evaluations)} if binary else {}),
-        "Learning and validation curves": lambda: learning_tab(ws, dataset, runs),
-    }
-else:
-    sections = {
-        "Scores": _scores,
-        "Predictions and residuals": lambda: predictions_tab(ws, runs, evaluations),
-        "Largest errors": lambda: errors_tab(ws, dataset, runs),
         "Learning and validation curves": lambda: learning_tab(ws, dataset, runs),
     }
 
@@ -117,11 +133,4 @@ def _remember_tab() -> None:
     st.session_state[LAST_TAB] = st.session_state[TAB_KEY]
 
 
-last = st.session_state.get(LAST_TAB)
-tabs = st.tabs(
-    list(sections), key=TAB_KEY, on_change=_remember_tab, default=last if last in sections else None
-)
-for tab, draw in zip(tabs, sections.values(), strict=True):
-    if tab.open is not False:  # only the open tab runs: hidden tabs cost nothing
-        with tab:
-            draw()
+comparison()

@@ -161,7 +161,7 @@ def _chooser(ws: Workspace, dataset: Dataset, e: RunEvaluation) -> tuple[Thresho
     return e.threshold, "holdout"
 
 
-@st.fragment
+@st.fragment(key="evaluate_threshold")
 def threshold_panel(
     ws: Workspace, e: RunEvaluation, metric: str, chooser: ThresholdAnalysis, source: str
 ) -> None:

@@ -8,7 +8,6 @@ import streamlit as st
 
 from mlcore import eval_plots as plots
 from mlcore.eval_compare import (
-    FoldComparison,
     class_report_table,
     compare_folds,
     cv_table,
@@ -80,19 +79,21 @@ def _fold_spread(ws: Workspace, runs: list[Run]) -> None:
         (ids(runs), metric),
         lambda: plots.fold_spread(fold_scores(runs, metric), METRICS[metric].label),
     )
-    comparison = cached("fold_comparison", (ids(runs), metric), lambda: _leader_comparison(runs, metric))
-    if comparison is not None:
-        (st.success if comparison.clear else st.info)(comparison.sentence(), icon=":material/balance:")
+    verdict = cached("fold_comparison", (ids(runs), metric), lambda: _leader_verdict(runs, metric))
+    if verdict is not None:
+        clear, sentence = verdict
+        (st.success if clear else st.info)(sentence, icon=":material/balance:")
 
 
-def _leader_comparison(runs: list[Run], metric: str) -> FoldComparison | None:
-    """The two runs with the best CV mean, compared fold by fold."""
+def _leader_verdict(runs: list[Run], metric: str) -> tuple[bool, str] | None:
+    """Whether the two runs with the best CV mean differ by more than the fold noise, and in words."""
     ordered = sorted(
         (r for r in runs if r.fold_scores.get(metric)),
         key=lambda r: r.cv_mean.get(metric, float("nan")),
         reverse=METRICS[metric].greater_is_better,
     )
-    return compare_folds(ordered[0], ordered[1], metric) if len(ordered) > 1 else None
+    comparison = compare_folds(ordered[0], ordered[1], metric) if len(ordered) > 1 else None
+    return None if comparison is None else (comparison.clear, comparison.sentence())
 
 
 def _as_text(table: pd.DataFrame) -> pd.DataFrame:
