@@ -42,10 +42,11 @@ with st.sidebar:
 
 
 @st.fragment(key="evaluate_comparison")
-def comparison() -> None:
+def comparison(available: list[Run]) -> None:
     """The picker and the tabs. A fragment, so that picking models, switching tabs or moving the
-    threshold reruns only this part, not the navigation, the sidebar and the page header."""
-    available = ranked_runs(ws.current_runs(), ws.metric)
+    threshold reruns only this part, not the navigation, the sidebar and the page header. Its reruns
+    reuse `available` from the last page run: runs only change with a whole-page rerun (the sidebar
+    does one when a model finishes)."""
     labels = names(available)
     by_id = {r.id: r for r in available}
     stored = [i for i in (ws.evaluation.selected or ()) if i in by_id]
@@ -133,4 +134,4 @@ def _remember_tab() -> None:
     st.session_state[LAST_TAB] = st.session_state[TAB_KEY]
 
 
-comparison()
+comparison(available)

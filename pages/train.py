@@ -54,15 +54,14 @@ show_problem(ws.train_problem)
 
 
 @st.fragment(run_every=1.0 if running else None)
-def live(was_running: bool) -> None:
-    """Polled every second while training runs; a full rerun when it ends re-enables the controls."""
+def live() -> None:
+    """Polled every second while training runs. When it ends, the sidebar's training poll reruns the
+    whole page, which re-enables the controls."""
     now = ws.poll_training()
     if now is not None and (now.running or ws.training.request.dataset.content_hash == dataset.content_hash):
         training_status(ws, now)
     draw_leaderboard(ws, dataset)
-    if was_running and (now is None or not now.running):
-        st.rerun()
 
 
-live(running)
+live()
 tuning_panel(ws, dataset)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from mlcore.workspace import Workspace
 
-SEEN_KEY = "sidebar_training_seen"  # (models finished, still running) at the last poll
+SEEN_KEY = "sidebar_training_seen"  # (training, models finished, still running) at the last poll
 MARKDOWN_SPECIAL = set("\\`*_{}[]<>()#+-.!|:~$")
 
 
@@ -46,9 +46,9 @@ def _training_status(workspace: Workspace) -> None:
     if snapshot is None:
         return
     finished = sum(1 for model in snapshot.models if model.state not in ("queued", "running"))
-    now, seen = (finished, snapshot.running), st.session_state.get(SEEN_KEY)
+    now, seen = (id(workspace.training), finished, snapshot.running), st.session_state.get(SEEN_KEY)
     st.session_state[SEEN_KEY] = now
-    if seen is not None and seen != now:
+    if seen is not None and seen[0] == now[0] and seen != now:  # not on a start: its click reran already
         st.rerun()
     if snapshot.running:
         st.progress(snapshot.progress, text=f"Training: {finished} of {len(snapshot.models)} models done")
