@@ -10,9 +10,12 @@ The workbench's own helpers (the outlier clipper, the date expander, the XGBoost
 live in `mlcore`. So that `model.joblib` loads without `mlcore`, they are pickled by value
 (cloudpickle, which joblib itself depends on): their code travels inside the file.
 
-Import never unpickles: only `model.skops` is read, through `TRUSTED_TYPES`, the allow-list kept
-here (never the list of types the file reports). Pickle and joblib uploads are refused, because
-loading them runs whatever code they contain.
+Import never unpickles: only `model.skops` is read, through `TRUSTED_TYPES`, our allow-list (never
+the list of types the file reports), and only inside a worker process with memory and time limits
+(`mlcore.model_sandbox`), where every tree, predictor and booster is checked before the first
+prediction (`mlcore.model_checks`). This process reads nothing of an upload but zip directories and
+the model card. Pickle and joblib uploads are refused, because loading them runs whatever code they
+contain.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mlcore.archives import check_archive, read_member
 from mlcore.codegen import (
     CodegenError,
     ReadHints,
@@ -39,10 +43,14 @@ from mlcore.codegen import (
     train_script,
 )
 from mlcore.dataset import Dataset
-from mlcore.errors import MLCoreError
+from mlcore.decision_rule import DecisionRule
+from mlcore.errors import LimitExceededError
 from mlcore.model_card import build_card, card_json, card_markdown
+from mlcore.model_checks import BundleError, reachable, schema_from_data
+from mlcore.model_checks import UntrustedModelError as UntrustedModelError  # re-exported
+from mlcore.model_sandbox import DEFAULT_LIMITS, SandboxedModel, SandboxLimits
+from mlcore.model_sandbox import TRUSTED_TYPES as TRUSTED_TYPES  # re-exported
 from mlcore.model_schema import (
-    FeatureSpec,
     ModelSchema,
     check_run_data,
     feature_kinds,
@@ -54,44 +62,12 @@ from mlcore.predict import Predictor
 from mlcore.prep import MISSING_LEVEL
 from mlcore.schema import ColumnType, Task
 
-MAX_MODEL_BYTES = 1 << 30  # a model file larger than this is refused on import
+MAX_MODEL_BYTES = 200 << 20  # a model file (or a bundle's model.skops) larger than this is refused
+MAX_BUNDLE_BYTES = 2 << 30  # a bundle's members together, once unpacked (only two are ever read)
 MAX_CARD_BYTES = 10 << 20
 DATA_FILE = "data.csv"
 ONNX_CHECK_ROWS = 500
-
-# The only types an imported `.skops` file may contain besides skops' own safe defaults (builtins,
-# numpy arrays, scikit-learn estimators). Tree and TreePredictor hold node indices scikit-learn
-# follows without bounds checks, so loaded models are checked by `_check_structures` as well.
-TRUSTED_TYPES: tuple[str, ...] = (
-    "functools.partial",
-    "imblearn.pipeline.Pipeline",
-    "imblearn.over_sampling._random_over_sampler.RandomOverSampler",
-    "imblearn.over_sampling._smote.base.SMOTE",
-    "imblearn.under_sampling._prototype_selection._random_under_sampler.RandomUnderSampler",
-    "mlcore.models.LabelEncodedXGBClassifier",
-    "mlcore.prep.DatetimeExpander",
-    "mlcore.prep.OutlierClipper",
-    "mlcore.prep.as_floats",
-    "mlcore.prep.as_strings",
-    "mlcore.prep.as_text",
-    "mlcore.prep.to_dense",
-    "numpy.dtype",
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    "sklearn.feature_selection._mutual_info.mutual_info_classif",
-    "sklearn.feature_selection._mutual_info.mutual_info_regression",
-    "sklearn.feature_selection._univariate_selection.f_classif",
-    "sklearn.feature_selection._univariate_selection.f_regression",
-    "sklearn.impute._iterative.IterativeImputer",
-    "sklearn.impute._iterative._ImputerTriplet",
-    "sklearn.metrics._dist_metrics.EuclideanDistance64",
-    "sklearn.neighbors._ball_tree.BallTree",
-    "sklearn.neighbors._kd_tree.KDTree",
-    "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
-    "sklearn.tree._tree.Tree",
-    "xgboost.core.Booster",
-    "xgboost.sklearn.XGBClassifier",
-    "xgboost.sklearn.XGBRegressor",
-)
+CARD_HINT = "Export the model again from the workbench, or upload its model.skops file alone."
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".jbl", ".sav", ".dill", ".cloudpickle", ".pt", ".pth")
 
 FILE_DESCRIPTIONS = {
@@ -110,16 +86,8 @@ FILE_DESCRIPTIONS = {
 _PICKLE_LOCK = threading.Lock()
 
 
-class BundleError(MLCoreError):
-    """A bundle could not be made or read."""
-
-
 class UnsafeModelFileError(BundleError):
     """A pickle/joblib upload: refused, because loading it would run code from the file."""
-
-
-class UntrustedModelError(BundleError):
-    """A .skops file with types outside the allow-list, or with inconsistent tree structures."""
 
 
 @dataclass(frozen=True)
@@ -164,42 +132,12 @@ def _our_modules(pipeline: Any) -> list[Any]:
     import sys
 
     found: set[str] = set()
-    for obj in _walk(pipeline):
+    for obj in reachable(pipeline):
         for candidate in (type(obj), obj):
             module = getattr(candidate, "__module__", None) or ""
             if module.split(".")[0] == "mlcore":
                 found.add(module)
     return [sys.modules[name] for name in sorted(found)]
-
-
-def _walk(obj: Any, depth: int = 0, seen: set[int] | None = None) -> list[Any]:
-    """Every object reachable through estimator attributes, lists, tuples, dicts and partials."""
-    import functools
-
-    seen = set() if seen is None else seen
-    if id(obj) in seen or depth > 12:
-        return []
-    seen.add(id(obj))
-    out = [obj]
-    if isinstance(obj, (list, tuple)):
-        children: list[Any] = list(obj)
-    elif isinstance(obj, dict):
-        children = list(obj.values())
-    elif isinstance(obj, functools.partial):
-        children = [obj.func, *obj.args, *obj.keywords.values()]
-    elif hasattr(obj, "get_params") or type(obj).__module__.split(".")[0] in (
-        "mlcore",
-        "sklearn",
-        "imblearn",
-    ):
-        children = list(getattr(obj, "__dict__", {}).values())
-    else:
-        children = []
-    for child in children:
-        if isinstance(child, (np.ndarray, str, bytes, int, float)) or child is None:
-            continue
-        out += _walk(child, depth + 1, seen)
-    return out
 
 
 def skops_bytes(pipeline: Any) -> bytes:
@@ -211,10 +149,12 @@ def skops_bytes(pipeline: Any) -> bytes:
 def requirements_text(pipeline: Any, extra: tuple[str, ...] = ()) -> str:
     """Pinned versions of every library the bundle's files use."""
     names = ["numpy", "pandas", "scipy", "scikit-learn", "joblib", "cloudpickle", "threadpoolctl"]
-    modules = {type(obj).__module__.split(".")[0] for obj in _walk(pipeline)}
+    modules = {type(obj).__module__.split(".")[0] for obj in reachable(pipeline)}
     if "imblearn" in modules:
         names.append("imbalanced-learn")
-    if "xgboost" in modules or any(type(o).__name__ == "LabelEncodedXGBClassifier" for o in _walk(pipeline)):
+    if "xgboost" in modules or any(
+        type(o).__name__ == "LabelEncodedXGBClassifier" for o in reachable(pipeline)
+    ):
         names.append("xgboost")
     names += ["skops", *extra]
     lines = [f"# Python {platform.python_version()} (model.joblib needs the same minor version)"]
@@ -237,8 +177,10 @@ class BundleCode:
     requirements_extra: tuple[str, ...]
 
 
-def bundle_code(run: Any, dataset: Dataset, hints: ReadHints | None = None) -> BundleCode:
-    """train.py, predict.py and requirements.txt for a run ("show me the code")."""
+def bundle_code(
+    run: Any, dataset: Dataset, hints: ReadHints | None = None, rule: DecisionRule | None = None
+) -> BundleCode:
+    """train.py, predict.py (with the decision `rule`, if any) and requirements.txt for a run."""
     check_run_data(run, dataset)
     hints = hints or read_hints(dataset)
     notes: list[str] = []
@@ -259,14 +201,17 @@ def bundle_code(run: Any, dataset: Dataset, hints: ReadHints | None = None) -> B
     kinds = feature_kinds(run.pipeline)
     numbers = [n for n, k in kinds.items() if k is ColumnType.NUMERIC]
     dates = [n for n, k in kinds.items() if k is ColumnType.DATETIME]
-    files["predict.py"] = predict_script(list(kinds), numbers, dates, run.target, run.task)
+    files["predict.py"] = predict_script(list(kinds), numbers, dates, run.target, run.task, rule)
     files["requirements.txt"] = requirements_text(run.pipeline, extra)
     return BundleCode(files, data_file, not original, tuple(notes), extra)
 
 
-def build_bundle(run: Any, dataset: Dataset, hints: ReadHints | None = None) -> Bundle:
-    """Every file of the bundle for a finished run on its dataset."""
-    code = bundle_code(run, dataset, hints)
+def build_bundle(
+    run: Any, dataset: Dataset, hints: ReadHints | None = None, rule: DecisionRule | None = None
+) -> Bundle:
+    """Every file of the bundle for a finished run on its dataset; `rule` is the decision threshold
+    chosen on the Evaluate page, written into the card and applied by predict.py."""
+    code = bundle_code(run, dataset, hints, rule)
     schema = schema_from_run(run, dataset)
     files: dict[str, bytes] = {
         "model.joblib": joblib_bytes(run.pipeline),
@@ -282,9 +227,8 @@ def build_bundle(run: Any, dataset: Dataset, hints: ReadHints | None = None) -> 
             run.pipeline, (*code.requirements_extra, "onnxruntime")
         ).encode("utf-8")
     described = {name: FILE_DESCRIPTIONS[name] for name in [*files, "model_card.md", "model_card.json"]}
-    card = build_card(
-        run, dataset, schema, {"files": described, "onnx": onnx_info, "notes": list(code.notes)}
-    )
+    extra = {"files": described, "onnx": onnx_info, "notes": list(code.notes)}
+    card = build_card(run, dataset, schema, extra | ({"decision_rule": rule.to_dict()} if rule else {}))
     files["model_card.json"] = card_json(card).encode("utf-8")
     files["model_card.md"] = card_markdown(card).encode("utf-8")
     order = [n for n in FILE_DESCRIPTIONS if n in files]
@@ -353,7 +297,7 @@ def _onnx_blocker(pipeline: Any, schema: ModelSchema) -> str:
     model = pipeline.steps[-1][1]
     if "xgb" in type(model).__name__.lower():
         return "XGBoost needs the onnxmltools converters, which are not installed."
-    for obj in _walk(pipeline):
+    for obj in reachable(pipeline):
         name = type(obj).__name__
         if name in ("OutlierClipper", "MissingIndicator", "TargetEncoder", "IterativeImputer", "KNNImputer"):
             return f"skl2onnx has no converter for {name}."
@@ -424,8 +368,9 @@ def _onnx_agreement(data: bytes, pipeline: Any, schema: ModelSchema, rows: pd.Da
 # ---------- import ----------
 
 
-def load_model_file(data: bytes, filename: str) -> Predictor:
-    """A bundle (.zip) or a .skops file as a `Predictor`; pickles are refused before any byte is used."""
+def load_model_file(data: bytes, filename: str, limits: SandboxLimits = DEFAULT_LIMITS) -> Predictor:
+    """A bundle (.zip) or a .skops file as a `Predictor` whose model runs in a sandboxed worker; pickles
+    are refused before any byte is used, and a bundle's card is checked before the model is loaded."""
     name = filename.lower()
     if name.endswith(PICKLE_SUFFIXES) or _looks_like_pickle(data):
         raise UnsafeModelFileError(
@@ -434,6 +379,27 @@ def load_model_file(data: bytes, filename: str) -> Predictor:
             "Upload the bundle (.zip) exported by the workbench, or its model.skops file: skops files are "
             "checked against a list of trusted types and run no code.",
         )
+    if len(data) > MAX_MODEL_BYTES:
+        raise LimitExceededError(
+            f"'{filename}' is {len(data) / 2**20:,.0f} MB; model files are limited to "
+            f"{MAX_MODEL_BYTES / 2**20:,.0f} MB.",
+            "Export a smaller model (fewer or shallower trees).",
+        )
+    skops, card = _skops_and_card(data, filename)
+    schema, title, run_id = _card_facts(card) if card is not None else (None, filename, None)
+    model = load_skops(skops, limits)
+    if schema is None:
+        schema = model.schema
+    elif (schema.names, schema.classes) != (model.schema.names, model.schema.classes):
+        raise BundleError(
+            "The bundle's model card does not describe its model: the columns or classes differ.", CARD_HINT
+        )
+    rule = _card_rule(card, model) if card is not None else None
+    return Predictor(title, model, schema, f"imported {filename}", run_id, rule)
+
+
+def _skops_and_card(data: bytes, filename: str) -> tuple[bytes, Any]:
+    """The skops bytes and the parsed card (None for a bare .skops file); nothing else is unpacked."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise BundleError(
             f"'{filename}' is neither a bundle (.zip) nor a .skops file.",
@@ -442,109 +408,59 @@ def load_model_file(data: bytes, filename: str) -> Predictor:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         members = set(archive.namelist())
         if "model.skops" in members:
-            skops = _read_member(archive, "model.skops", MAX_MODEL_BYTES)
-            card = (
-                json.loads(_read_member(archive, "model_card.json", MAX_CARD_BYTES))
-                if ("model_card.json" in members)
-                else None
-            )
-        elif "schema.json" in members:  # a bare .skops file is itself a zip with schema.json
-            skops, card = data, None
-        else:
-            raise BundleError(
-                f"'{filename}' has no model.skops inside.", "Upload a bundle exported by the workbench."
-            )
-    pipeline = load_skops(skops)
-    schema = ModelSchema.from_dict(card) if card else schema_from_pipeline(pipeline)
-    label = card["title"] if card else filename
-    return Predictor(label, pipeline, schema, f"imported {filename}", card.get("run_id") if card else None)
+            check_archive(archive, MAX_BUNDLE_BYTES, "bundle")
+            skops = read_member(archive, "model.skops", MAX_MODEL_BYTES, "bundle")
+            return skops, _read_card(archive) if "model_card.json" in members else None
+        if "schema.json" in members:  # a bare .skops file is itself a zip with schema.json
+            return data, None
+    raise BundleError(
+        f"'{filename}' has no model.skops inside.", "Upload a bundle exported by the workbench."
+    )
 
 
 def _looks_like_pickle(data: bytes) -> bool:
     return data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")
 
 
-def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
-    info = archive.getinfo(name)
-    if info.file_size > limit:
-        raise BundleError(f"'{name}' in the bundle is too large ({info.file_size:,} bytes).", "")
-    return archive.read(name)
-
-
-def load_skops(data: bytes) -> Any:
-    """Load a pipeline from skops bytes, allowing only `TRUSTED_TYPES` (and skops' safe defaults)."""
-    import skops.io as sio
-    from skops.io.exceptions import UntrustedTypesFoundException
-
+def _read_card(archive: zipfile.ZipFile) -> Any:
     try:
-        pipeline = sio.loads(data, trusted=list(TRUSTED_TYPES))
-    except UntrustedTypesFoundException as exc:
-        first = str(exc).splitlines()[0]
-        raise UntrustedModelError(
-            f"The model file contains types the workbench does not trust, so it was not loaded. {first}",
-            "Only models exported by the workbench can be imported.",
-        ) from None
-    except Exception as exc:  # a damaged or foreign file fails in many ways inside skops
+        return json.loads(read_member(archive, "model_card.json", MAX_CARD_BYTES, "bundle"))
+    except (ValueError, RecursionError):  # not JSON (or not UTF-8), or nested deeper than Python recurses
         raise BundleError(
-            "The model file could not be read.", f"It may be damaged or not made by the workbench ({exc})."
+            "The bundle's model card (model_card.json) is not valid JSON, or is nested too deeply to read.",
+            CARD_HINT,
         ) from None
-    if not (hasattr(pipeline, "steps") and hasattr(pipeline, "predict")):
-        raise UntrustedModelError(
-            "The file does not hold a prediction pipeline.", "Upload a workbench bundle."
-        )
-    _check_structures(pipeline)
-    return pipeline
 
 
-def _check_structures(pipeline: Any) -> None:
-    """Refuse trees and neighbour indices that point outside their arrays (a crafted file could)."""
-    for obj in _walk(pipeline):
-        kind = type(obj).__name__
-        if kind == "Tree" and type(obj).__module__.startswith("sklearn.tree"):
-            n = obj.node_count
-            left, right, feature = obj.children_left, obj.children_right, obj.feature
-            leaf = left == -1
-            bad = (
-                ((left < -1) | (left >= n) | (right < -1) | (right >= n)).any()
-                or (leaf != (right == -1)).any()
-                or ((feature[~leaf] < 0) | (feature[~leaf] >= obj.n_features)).any()
-                or obj.value.shape[0] != n
-            )
-        elif kind == "TreePredictor":
-            nodes = obj.nodes
-            n = len(nodes)
-            inner = nodes["is_leaf"] == 0
-            bad = bool(
-                (nodes["left"][inner] >= n).any()
-                or (nodes["right"][inner] >= n).any()
-                or (nodes["left"][inner] <= 0).any()
-                or (nodes["right"][inner] <= 0).any()
-            )
-        elif kind in ("KDTree", "BallTree"):
-            data, index, nodes = obj.data, np.asarray(obj.idx_array), np.asarray(obj.node_data)
-            m = len(data)
-            bad = bool(
-                len(index) != m
-                or ((index < 0) | (index >= m)).any()
-                or (
-                    (nodes["idx_start"] < 0)
-                    | (nodes["idx_end"] > m)
-                    | (nodes["idx_start"] > nodes["idx_end"])
-                ).any()
-            )
-        else:
-            continue
-        if bad:
-            raise UntrustedModelError(
-                f"The model file holds a {kind} whose node indices point outside it; it was not loaded.",
-                "The file is damaged or was crafted; export the model again.",
-            )
+def _card_facts(card: Any) -> tuple[ModelSchema, str, str | None]:
+    """The schema, title and run id a card gives, each checked for its type."""
+    schema = schema_from_data(card, "bundle's model card")
+    title, run_id = card.get("title"), card.get("run_id")
+    if not isinstance(title, str) or not (run_id is None or isinstance(run_id, str)):
+        raise BundleError("The bundle's model card is not valid: its title or run id is not text.", CARD_HINT)
+    return schema, title, run_id
 
 
-def schema_from_pipeline(pipeline: Any) -> ModelSchema:
-    """A schema from the pipeline alone (a bare .skops file): column names and types, no defaults."""
-    kinds = feature_kinds(pipeline)
-    features = tuple(FeatureSpec(name, kind.value, "") for name, kind in kinds.items())
-    classes = getattr(pipeline, "classes_", None)
-    task = Task.CLASSIFICATION if classes is not None else Task.REGRESSION
-    return ModelSchema(features, "target", task, None if classes is None else tuple(classes))
+def _card_rule(card: Any, model: SandboxedModel) -> DecisionRule | None:
+    """The decision rule a card gives, checked against the model's classes and scores."""
+    data = card.get("decision_rule")
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise BundleError("The bundle's decision rule is not valid.", CARD_HINT)
+    rule = DecisionRule.from_dict(data)
+    classes = model.schema.classes
+    scores = (
+        hasattr(model, "predict_proba")
+        if rule.score == "probability"
+        else hasattr(model, "decision_function")
+    )
+    if classes is None or len(classes) != 2 or (rule.negative, rule.positive) != tuple(classes) or not scores:
+        raise BundleError("The bundle's decision rule does not fit its model.", CARD_HINT)
+    return rule
+
+
+def load_skops(data: bytes, limits: SandboxLimits = DEFAULT_LIMITS) -> SandboxedModel:
+    """A pipeline from skops bytes, loaded and run in its own worker process: only `TRUSTED_TYPES` (and
+    skops' safe defaults), every structure checked there before it is used."""
+    return SandboxedModel(data, limits)

@@ -35,6 +35,7 @@ from mlcore.codegen import ReadHints, read_hints
 from mlcore.dataset import set_target
 from mlcore.loading import load_path
 from mlcore.model_card import run_metrics
+from mlcore.model_sandbox import SandboxedModel
 from mlcore.model_schema import schema_from_run
 from mlcore.prep import CategoricalPrep, NumericPrep, PrepSpec
 from mlcore.readers import ReadOptions
@@ -288,8 +289,10 @@ def test_import_reads_only_the_skops_file_and_predicts_the_same():
     run = train(dataset, "xgboost", prep=PrepSpec(numeric=NumericPrep(clip="iqr")))
     bundle = build_bundle(run, dataset)
     predictor = load_model_file(bundle.zip_bytes(), bundle.filename)
+    assert isinstance(predictor.pipeline, SandboxedModel)  # the model runs in its worker process
     rows = dataset.frame.loc[run.holdout_index, dataset.features]
     assert list(predictor.pipeline.predict(rows)) == list(run.y_pred)
+    np.testing.assert_array_equal(predictor.pipeline.predict_proba(rows), run.proba)
     assert predictor.schema == schema_from_run(run, dataset) and predictor.run_id == run.id
     bare = load_model_file(bundle.files["model.skops"], "model.skops")  # a .skops file on its own
     assert list(bare.pipeline.predict(rows)) == list(run.y_pred)

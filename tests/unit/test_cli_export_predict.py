@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import pickle
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pandas as pd
+import pytest
 from model_helpers import make_frame
+from test_hardening_models import RAW_TEXT, ROOT_TO_ITSELF, flip_booster_bytes, tamper_nodes, with_booster
 from threadpoolctl import threadpool_limits
 
 from mlcore.cli import main
@@ -15,6 +20,8 @@ from mlcore.dataset import set_target
 from mlcore.loading import load_path
 from mlcore.model_card import run_metrics
 from mlcore.train import ModelChoice, TrainRequest, train_model
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _data(tmp_path):
@@ -102,3 +109,41 @@ def test_export_refuses_a_name_that_is_not_a_zip(tmp_path, capsys):
         main(["export", str(path), "--target", "label", "--model", "knn", "-o", str(tmp_path / "m.pkl")]) == 2
     )
     assert "zip" in capsys.readouterr().err
+
+
+CRAFTED = {
+    "tree root points to itself": (
+        "decision_tree",
+        lambda data: tamper_nodes(data, "left_child", ROOT_TO_ITSELF),
+    ),
+    "booster bytes flipped": ("xgboost", flip_booster_bytes),
+    "booster splits on feature a million": (
+        "xgboost",
+        lambda data: with_booster(data, lambda tree: tree["split_indices"].__setitem__(0, 10**6)),
+    ),
+}
+
+
+@pytest.mark.timeout(200)
+@pytest.mark.parametrize("craft", list(CRAFTED))
+def test_predict_with_a_crafted_model_prints_a_plain_error_and_exits_2(tmp_path, craft):
+    """As a whole process, the way a user runs it: today these hang, die of SIGSEGV or print raw text."""
+    _, path = _data(tmp_path)
+    key, tamper = CRAFTED[craft]
+    bundle = tmp_path / "bundle.zip"
+    assert main(["export", str(path), "--target", "label", "--model", key, "-o", str(bundle)]) == 0
+    model = tmp_path / "model.skops"
+    model.write_bytes(tamper(zipfile.ZipFile(bundle).read("model.skops")))
+    out = tmp_path / "out.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "mlcore", "predict", str(model), str(path), "-o", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines[0].startswith("error: ") and lines[1].startswith("hint: "), lines
+    assert not any(raw in done.stderr for raw in RAW_TEXT)
+    assert not out.exists()
