@@ -4,14 +4,71 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mlcore.errors import LimitExceededError
+from mlcore.formatting import plural
+
 
 @dataclass(frozen=True)
 class Limits:
-    """Upper bounds on what we load; larger inputs get a clear error instead of a frozen browser."""
+    """Upper bounds on what we load; larger inputs get a clear error instead of a frozen browser.
 
-    max_bytes: int = 200 * 1024 * 1024
+    They bound memory, not only shape: one server holds the tables of a whole class (24 GB for twenty
+    sessions or so), and training copies a table a few times over. Each reader checks them from the
+    file's metadata before it reads (a Parquet footer, a sheet's dimension, the size of a text file),
+    and again from what it really holds while and after reading.
+    """
+
+    max_bytes: int = 200 * 1024 * 1024  # an upload; matches `maxUploadSize` in .streamlit/config.toml
     max_rows: int = 5_000_000
     max_columns: int = 2_000
+    max_cells: int = 50_000_000  # rows × columns: 400 MB as 64-bit numbers
+    max_memory_bytes: int = 1024 * 1024 * 1024  # what the table may take in memory while it is read
+    max_sheet_cells: int = 2_000_000  # Excel is parsed cell by cell in Python: about 10 µs a cell
+    max_workbook_bytes: int = 128 * 1024 * 1024  # an Excel file's parts once unzipped
+
+    def check_upload(self, n_bytes: int) -> None:
+        """Refuse an upload larger than `max_bytes` (local files are bounded by the other limits)."""
+        if n_bytes > self.max_bytes:
+            raise LimitExceededError(
+                f"The file is {n_bytes / 2**20:,.0f} MB; the limit is {self.max_bytes / 2**20:,.0f} MB.",
+                "Upload a sample of the rows, or a compressed format such as Parquet.",
+            )
+
+    def check_table(self, rows: int, columns: int, *, at_least: bool = False) -> None:
+        """Refuse a table with more rows, columns or cells than allowed (`at_least`: counted so far)."""
+        cells = rows * columns
+        if rows > self.max_rows or columns > self.max_columns or cells > self.max_cells:
+            raise LimitExceededError(
+                f"The table has {_shape(rows, columns, cells, at_least)}; the limit is "
+                f"{self.max_rows:,} rows, {self.max_columns:,} columns and {self.max_cells:,} cells.",
+                "Upload a sample of the rows, or drop columns you do not need.",
+            )
+
+    def check_sheet(self, rows: int, columns: int, *, at_least: bool = False) -> None:
+        """`check_table`, and the tighter cell limit of Excel sheets, whose parsing is slow."""
+        self.check_table(rows, columns, at_least=at_least)
+        cells = rows * columns
+        if cells > self.max_sheet_cells:
+            raise LimitExceededError(
+                f"The sheet has {_shape(rows, columns, cells, at_least)}; Excel sheets are read up to "
+                f"{self.max_sheet_cells:,} cells.",
+                "A workbook takes far longer to read than a CSV file: save the sheet as CSV and upload that, "
+                "or upload a sample of the rows.",
+            )
+
+    def check_memory(self, n_bytes: int) -> None:
+        """Refuse a read that would hold more than `max_memory_bytes` (an estimate, or what is held)."""
+        if n_bytes > self.max_memory_bytes:
+            raise LimitExceededError(
+                f"Reading this file would take about {n_bytes / 2**20:,.0f} MB of memory; the limit is "
+                f"{self.max_memory_bytes / 2**20:,.0f} MB.",
+                "Upload a sample of the rows or fewer columns, as CSV or Parquet.",
+            )
+
+
+def _shape(rows: int, columns: int, cells: int, at_least: bool) -> str:
+    prefix = "at least " if at_least else ""
+    return f"{prefix}{plural(rows, 'row')} × {plural(columns, 'column')} ({plural(cells, 'cell')})"
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,13 @@ import io
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import PurePath
 
-from mlcore.errors import EmptyFileError, NotATableError, UnsupportedFormatError
+from mlcore.errors import EmptyFileError, MalformedTableError, NotATableError, UnsupportedFormatError
 
 HEAD_BYTES = 64 * 1024
 DELIMITERS = (",", ";", "\t", "|")
-_DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
+_DECIMAL_COMMA = re.compile(r"^\s*-?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+\s*$")  # 1,5 and 1.234,5
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG", "a PNG image"),
@@ -41,6 +42,37 @@ class FileFormat(StrEnum):
     JSON = "JSON"
 
 
+# Names whose extension makes a promise worth keeping in a message: "not a readable Excel workbook"
+# says more to someone who picked `book.xlsx` than "binary data" or "a zip archive" does.
+_EXTENSIONS = {
+    ".xlsx": FileFormat.EXCEL,
+    ".xlsm": FileFormat.EXCEL,
+    ".parquet": FileFormat.PARQUET,
+    ".pq": FileFormat.PARQUET,
+    ".json": FileFormat.JSON,
+    ".jsonl": FileFormat.JSON,
+    ".ndjson": FileFormat.JSON,
+}
+
+_UNREADABLE = {
+    FileFormat.EXCEL: (
+        "This file is not a readable Excel workbook.",
+        "It may be damaged, cut short or another kind of file: open it in Excel or LibreOffice and save "
+        "it again as .xlsx, or export the sheet as CSV.",
+    ),
+    FileFormat.PARQUET: (
+        "This file is not a readable Parquet file.",
+        "It may be damaged or cut short: write it again (for example with pandas' to_parquet), or "
+        "export the table as CSV.",
+    ),
+    FileFormat.JSON: (
+        "This file is not valid JSON.",
+        "A table in JSON is a list of records ([{...}, {...}]) or one object per line: check that you "
+        "picked the right file, or save the table as CSV.",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class TextDialect:
     """How a delimited text file is written."""
@@ -50,8 +82,22 @@ class TextDialect:
     decimal: str
 
 
-def detect_format(head: bytes) -> FileFormat:
-    """Classify the content; raise a typed error for anything that is not a table we read."""
+def format_from_name(name: str) -> FileFormat | None:
+    """The format a file's extension claims, for the formats whose failures we word by it."""
+    return _EXTENSIONS.get(PurePath(name).suffix.lower())
+
+
+def unreadable(file_format: FileFormat) -> MalformedTableError:
+    """The error for content that is (or is named as) `file_format` but cannot be read as it."""
+    return MalformedTableError(*_UNREADABLE[file_format])
+
+
+def detect_format(head: bytes, claimed: FileFormat | None = None) -> FileFormat:
+    """Classify the content; raise a typed error for anything that is not a table we read.
+
+    `claimed` (from the file's name) words the generic refusals: junk named `.xlsx` is "not a readable
+    Excel workbook", not "binary data"; a PNG or a gzip file is still called what it is.
+    """
     if not head.strip():
         raise EmptyFileError(
             "The file is empty.", "Check that you picked the right file and that it was saved."
@@ -59,8 +105,8 @@ def detect_format(head: bytes) -> FileFormat:
     if head.startswith(b"PAR1"):
         return FileFormat.PARQUET
     if head.startswith(b"PK\x03\x04"):
-        if b"xl/" in head or b"[Content_Types].xml" in head:
-            return FileFormat.EXCEL
+        if b"xl/" in head or b"[Content_Types].xml" in head or claimed is FileFormat.EXCEL:
+            return FileFormat.EXCEL  # named .xlsx: openpyxl decides, and a zip of other things is refused
         raise UnsupportedFormatError(
             "This is a zip archive, not a table.", "Unzip it and upload the CSV or Excel file inside."
         )
@@ -79,7 +125,12 @@ def detect_format(head: bytes) -> FileFormat:
                 f"This file is {what}, not a table.",
                 "Upload a CSV, TSV, Excel, Parquet or JSON file.",
             )
-    text = decode_head(head)
+    try:
+        text = decode_head(head)
+    except NotATableError:
+        if claimed is None:
+            raise
+        raise unreadable(claimed) from None
     stripped = text.lstrip()
     if stripped[:1] in "[{":
         return FileFormat.JSON

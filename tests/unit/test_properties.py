@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
@@ -67,3 +69,31 @@ def test_schema_inference_types_every_column(frame):
     assert [i.name for i in infos] == list(frame.columns)
     for info in infos:
         assert info.n_missing == int(frame[info.name].isna().sum())
+
+
+@SETTINGS
+@given(st.lists(st.integers(-(10**12), 10**12), min_size=1, max_size=40))
+def test_integers_written_with_thousands_separators_read_back_exactly(numbers):
+    text = "n\n" + "".join(f'"{n:,}"\n' for n in numbers)
+    dataset = _load_or_explain(text.encode())
+    assert dataset is not None
+    assert dataset.frame["n"].tolist() == numbers
+    grouped = any(abs(n) >= 1000 for n in numbers)
+    assert dataset.read_info.thousands_columns == (("n",) if grouped else ())
+
+
+@SETTINGS
+@given(st.lists(st.dates(date(1950, 1, 1), date(2049, 12, 31)), min_size=1, max_size=40), st.booleans())
+def test_dates_read_back_in_the_order_their_values_show(days, day_first):
+    written = "%d/%m/%Y" if day_first else "%m/%d/%Y"
+    dataset = _load_or_explain(("when\n" + "".join(f"{d:{written}}\n" for d in days)).encode())
+    assert dataset is not None
+    shown = any(d.day > 12 and d.day != d.month for d in days)
+    info = dataset.read_info
+    if shown:  # a day above 12 proves the order
+        assert (info.day_first, info.ambiguous_dates) == (day_first, ())
+        expected = days
+    else:  # nothing does: month first is assumed, and said
+        assert (info.day_first, info.ambiguous_dates) == (False, ("when",))
+        expected = [date(d.year, d.day, d.month) if day_first else d for d in days]
+    assert [t.date() for t in dataset.frame["when"]] == expected
