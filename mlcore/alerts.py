@@ -12,10 +12,11 @@ from enum import StrEnum
 
 import pandas as pd
 
+from mlcore.class_balance import IMBALANCE_RATIO
 from mlcore.dataset import Dataset
 from mlcore.overview import ColumnSummary, Overview
 from mlcore.schema import ColumnType, Role, Task
-from mlcore.target_view import TargetView
+from mlcore.target_view import FeatureRelation, TargetView
 
 
 class Severity(StrEnum):
@@ -62,9 +63,10 @@ class AlertThresholds:
     outlier_share: float = 0.05  # beyond 1.5·IQR (a normal distribution has 0.7 %)
     far_outlier_share: float = 0.001  # beyond 3·IQR (a normal distribution has 0.0002 %)
     quartile_skew: float = 0.2  # above this, outliers are read as a skewed shape instead
-    imbalance_ratio: float = 4.0  # largest class / smallest class
+    imbalance_ratio: float = IMBALANCE_RATIO  # largest class / smallest class (the leaderboard's rule too)
     leakage_score: float = 0.98  # held-out score of a one-feature model
-    leakage_correlation: float = 0.95  # absolute Pearson correlation with a numeric target
+    leakage_correlation: float = 0.95  # absolute correlation with a numeric or two-class target
+    sorted_rows_score: float = 0.9  # each row's target predicted by the previous row's: rows in target order
     min_rows_for_identifier: int = 20
 
 
@@ -326,16 +328,20 @@ def _imbalance_alert(target: pd.Series, t: AlertThresholds) -> list[Alert]:
             f"The rarest class {rare!r} is only {share:.1%} of the rows. A model that always predicts "
             f"{counts.index[0]!r} already scores {counts.iloc[0] / counts.sum():.0%} accuracy, so accuracy "
             "hides how badly the rare class is found.",
-            "Judge models by balanced accuracy, F1 or recall of the rare class; split with stratification; "
-            "try class weights.",
+            "Judge models by balanced accuracy (the leaderboard ranks by it here), F1 or recall of the rare "
+            "class; split with stratification; try class weights.",
             float(ratio),
         )
     ]
 
 
 def _leakage_alerts(view: TargetView, t: AlertThresholds) -> list[Alert]:
+    sorted_rows = view.row_order_score is not None and view.row_order_score >= t.sorted_rows_score
     alerts = []
     for relation in view.relations:
+        if sorted_rows and relation.row_direction:
+            alerts.append(_row_order_alert(view, relation))
+            continue
         by_score = relation.score is not None and relation.score >= t.leakage_score
         by_correlation = relation.correlation is not None and abs(relation.correlation) >= (
             t.leakage_correlation
@@ -364,3 +370,22 @@ def _leakage_alerts(view: TargetView, t: AlertThresholds) -> list[Alert]:
             )
         )
     return alerts
+
+
+def _row_order_alert(view: TargetView, relation: FeatureRelation) -> Alert:
+    """A feature that counts with the rows of a table in target order: it predicts by position alone."""
+    name, target = relation.column, view.target
+    way = "up" if relation.row_direction > 0 else "down"
+    return Alert(
+        AlertKind.TARGET_LEAKAGE,
+        Severity.WARNING,
+        name,
+        f"Suspected target leakage through the row order: '{name}'",
+        f"The rows look sorted by '{target}', and '{name}' counts {way} with the rows: it predicts "
+        f"'{target}' only through the file's order. Each row's '{target}' is predicted by the row before "
+        f"it with {view.score_name} {view.row_order_score:.3f}, so a column that tells where a row sits "
+        "tells its answer too; new rows have no such place.",
+        f"Ignore '{name}' on the Data page: a row number, running id or recording time only says where a "
+        "row sits in this file. Shuffled or new rows would not follow that order.",
+        float(view.row_order_score),
+    )

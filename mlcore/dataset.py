@@ -14,6 +14,7 @@ import xxhash
 from mlcore.errors import SchemaError, TargetError
 from mlcore.readers import PLAIN_CSV, ReadInfo
 from mlcore.schema import (
+    MAX_CLASSES_FOR_INTEGER_TARGET,
     ColumnInfo,
     ColumnType,
     Counts,
@@ -24,7 +25,33 @@ from mlcore.schema import (
     validate_target,
 )
 
-TARGET_NAMES = ("target", "label", "class", "y", "outcome")
+TARGET_NAMES = ("target", "label", "class", "outcome")  # names that say "the answer" in any table
+Y_NAME = "y"  # the answer in y = f(x1, x2, …), but one of three coordinates beside x and z
+COORDINATE_NAMES = ("x", "z")
+OFTEN_PREDICTED = (  # names of what people usually predict: offered first, never chosen on their own
+    "price",
+    "sales",
+    "revenue",
+    "cost",
+    "salary",
+    "income",
+    "score",
+    "rating",
+    "grade",
+    "quality",
+    "churn",
+    "survived",
+    "default",
+    "diagnosis",
+    "species",
+    "status",
+    "result",
+)
+MAX_TARGET_CANDIDATES = 5
+CANDIDATE_MARK = "★"  # how a likely target is marked where columns are listed
+NOT_TARGETS = (ColumnType.IDENTIFIER, ColumnType.TEXT, ColumnType.DATETIME)
+EXAMPLE_DATE = "05/02/2024"
+READ_AS = {True: ("day first", "5 February 2024"), False: ("month first", "2 May 2024")}  # EXAMPLE_DATE
 
 
 @dataclass(frozen=True)
@@ -110,7 +137,7 @@ def build_dataset(
     read_info: ReadInfo = PLAIN_CSV,
     coerced_cells: dict[str, int] | None = None,
 ) -> Dataset:
-    """Infer the schema and choose a target: the given one, or a column named like a target."""
+    """Infer the schema and choose a target: the given one, or the one `guess_target` is sure of."""
     columns = infer_columns(frame, known_counts)
     dataset = Dataset(
         name,
@@ -125,16 +152,133 @@ def build_dataset(
     )
     if target is not None:
         return set_target(dataset, target)
-    by_name = {str(c).lower(): str(c) for c in frame.columns}
-    guess = next((by_name[n] for n in TARGET_NAMES if n in by_name), None)
+    guess = guess_target(dataset).column
     if guess is None:
         return dataset
     try:
-        return set_target(dataset, str(guess))
+        return set_target(dataset, guess)
     except TargetError as exc:
         return replace(
             dataset, notes=(*dataset.notes, f"'{guess}' was not chosen as the target: {exc.message}")
         )
+
+
+@dataclass(frozen=True)
+class TargetGuess:
+    """The column chosen as the target when a table is loaded (None: we ask instead), and why."""
+
+    column: str | None
+    why: str
+
+
+@dataclass(frozen=True)
+class TargetCandidate:
+    """A column that may well be the target, and what suggests it."""
+
+    column: str
+    reason: str
+
+
+def guess_target(dataset: Dataset) -> TargetGuess:
+    """Choose a target only when its name leaves no doubt.
+
+    The rule: the one column named `target`, `label`, `class` or `outcome` (any case); if there is
+    none, a column named `y`, unless a column named `x` or `z` sits beside it (then `y` may be a
+    coordinate or a size, as in diamonds' x, y, z). Two columns named like a target, or none, is
+    ambiguous: nothing is chosen and the user picks, with `target_candidates` offered first.
+    """
+    named = _named_like_target(dataset)
+    if len(named) == 1:
+        return TargetGuess(named[0], f"guessed from its name: '{named[0]}' is named like a target")
+    if named:
+        both = "both" if len(named) == 2 else "all"
+        return TargetGuess(None, f"{_quoted(named)} are {both} named like a target")
+    y, siblings = _y_and_coordinates(dataset)
+    if y is None:
+        return TargetGuess(None, "no column is named like a target")
+    if siblings:
+        return TargetGuess(
+            None,
+            f"'{y}' sits beside {_quoted(siblings)}, so it may be a coordinate or a size rather than what "
+            "to predict",
+        )
+    return TargetGuess(y, f"guessed from its name: '{y}' is the usual name for what to predict")
+
+
+def target_candidates(dataset: Dataset) -> list[TargetCandidate]:
+    """Likely targets, most likely first: named like a target, a name often predicted, the last
+    column (where tables tend to keep the answer), then label columns with a few classes."""
+    usable = [c for c in dataset.columns if c.ctype not in NOT_TARGETS and c.n_unique != 1]
+    names = {c.name for c in usable}
+    ranked: dict[str, str] = {}
+    for name in _named_like_target(dataset):
+        ranked.setdefault(name, "named like a target")
+    y, siblings = _y_and_coordinates(dataset)
+    if y is not None and not siblings:
+        ranked.setdefault(y, "named y, the usual name for what to predict")
+    for info in usable:
+        if info.name.lower() in OFTEN_PREDICTED:
+            ranked.setdefault(info.name, "a name often predicted")
+    if dataset.columns and dataset.columns[-1].name in names:
+        ranked.setdefault(dataset.columns[-1].name, "the last column, where tables often keep the answer")
+    for info in usable:
+        few = info.n_unique is not None and 2 <= info.n_unique <= MAX_CLASSES_FOR_INTEGER_TARGET
+        if few and info.ctype in (ColumnType.CATEGORICAL, ColumnType.BOOLEAN):
+            ranked.setdefault(info.name, f"{info.n_unique} classes")
+    return [TargetCandidate(n, why) for n, why in ranked.items() if n in names][:MAX_TARGET_CANDIDATES]
+
+
+def target_note(dataset: Dataset) -> str | None:
+    """What to say beside the target choice: a guessed target stated as a guess, or why none was
+    guessed (a guess refused for its values has its own note in `Dataset.notes`)."""
+    guess = guess_target(dataset)
+    if dataset.target is None and guess.column is None:
+        marked = f"; likely ones are marked {CANDIDATE_MARK}" if target_candidates(dataset) else ""
+        return f"No target was chosen: {guess.why}. Pick the column to predict{marked}."
+    if dataset.target is not None and dataset.target == guess.column:
+        return f"The target was {guess.why}. Pick another column if that is not what you want to predict."
+    return None
+
+
+@dataclass(frozen=True)
+class DateOrderChoice:
+    """Dates that read either way (05/02/2024): the order they were read in, and the other to offer."""
+
+    note: str
+    day_first: bool  # the order to load the file again with
+    label: str
+
+
+def date_order_choice(dataset: Dataset) -> DateOrderChoice | None:
+    """The question to ask when some date columns' values do not show whether the day or the month
+    comes first (`ReadInfo.ambiguous_dates`); None when every date column shows its order."""
+    info = dataset.read_info
+    if not info.ambiguous_dates:
+        return None
+    (order, example), (other, other_example) = READ_AS[info.day_first], READ_AS[not info.day_first]
+    columns = _quoted(list(info.ambiguous_dates))
+    return DateOrderChoice(
+        f"Dates such as {EXAMPLE_DATE} in {columns} were read {order} (as {example}).",
+        day_first=not info.day_first,
+        label=f"Load again, reading them {other} ({other_example})",
+    )
+
+
+def _y_and_coordinates(dataset: Dataset) -> tuple[str | None, list[str]]:
+    """The column named y (any case), and the columns named x or z beside it."""
+    names = [c.name for c in dataset.columns]
+    y = next((n for n in names if n.lower() == Y_NAME), None)
+    return y, [n for n in names if n.lower() in COORDINATE_NAMES] if y is not None else []
+
+
+def _quoted(names: list[str]) -> str:
+    """'a', 'a' and 'b', 'a', 'b' and 'c'."""
+    quoted = [f"'{n}'" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _named_like_target(dataset: Dataset) -> list[str]:
+    return [c.name for c in dataset.columns if c.name.lower() in TARGET_NAMES]
 
 
 def set_target(dataset: Dataset, name: str | None, task: Task | None = None) -> Dataset:

@@ -14,10 +14,17 @@ import numpy as np
 import pandas as pd
 
 from mlcore.errors import TargetError
+from mlcore.formatting import number, plural
 
-ID_NAME = re.compile(r"(^|_)(id|index|idx|key|uuid)$|^(row|record)_?(id|no|number)$", re.IGNORECASE)
+ID_NAME = re.compile(
+    r"(^|_)(id|index|idx|key|uuid)$|^(row|record)_?(id|no|number)$|^row_?names$", re.IGNORECASE
+)
 MAX_CLASSES_FOR_INTEGER_TARGET = 20
-MIN_ROWS_FOR_UNIQUE_TEXT_ID = 20  # on a handful of rows, distinct labels are not evidence of an id
+MIN_ROWS_PER_CLASS = 2  # fewer rows per value on average: most classes could not be both trained and tested
+MIN_ROWS_FOR_UNIQUE_ID = 20  # on a handful of rows, distinct values are not evidence of an id
+ROW_NUMBER_MAX_SPAN = 1.5  # a running id skips at most a third of the whole numbers it spans
+ORDER_CHECK_PREFIX = 1_000  # most columns fail a monotonicity check within their first rows
+YEARS = (1800, 2200)  # whole numbers all in this range are read as years, not row numbers
 TEXT_MEAN_LENGTH = 30
 TEXT_MEAN_WORDS = 4.0
 
@@ -106,16 +113,76 @@ def _infer_type(
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return ColumnType.DATETIME, "dates or times"
     if pd.api.types.is_numeric_dtype(dtype):
+        counter = _row_number_reason(column, n_rows, n_missing)
+        if counter:
+            return ColumnType.IDENTIFIER, counter
         if unique_per_row and ID_NAME.search(name) and _integer_valued(column):
             return ColumnType.IDENTIFIER, "a different whole number on every row, named like an id"
         return ColumnType.NUMERIC, "numbers"
-    if unique_per_row and n_rows >= MIN_ROWS_FOR_UNIQUE_TEXT_ID:
+    if unique_per_row and n_rows >= MIN_ROWS_FOR_UNIQUE_ID:
         if _looks_like_text(column):
             return ColumnType.TEXT, "long free text, different on every row"
         return ColumnType.IDENTIFIER, "a different value on every row, so it cannot generalise"
     if n_unique and n_unique > 0.5 * (n_rows - n_missing) and _looks_like_text(column):
         return ColumnType.TEXT, "long free text"
     return ColumnType.CATEGORICAL, f"text with {n_unique} distinct value(s)"
+
+
+def row_direction(values: np.ndarray) -> int:
+    """1 if the values strictly increase down the rows, -1 if they strictly decrease, else 0.
+
+    A linear pass; most columns fail on their first rows, before the whole column is compared.
+    """
+    if len(values) < 2:
+        return 0
+    for direction in (1, -1):
+        if _strictly_monotone(values[:ORDER_CHECK_PREFIX], direction) and _strictly_monotone(
+            values, direction
+        ):
+            return direction
+    return 0
+
+
+def _strictly_monotone(values: np.ndarray, direction: int) -> bool:
+    later, earlier = values[1:], values[:-1]  # compared, not subtracted: no overflow, NaN fails
+    return bool(np.all(later > earlier) if direction > 0 else np.all(later < earlier))
+
+
+def _row_number_reason(column: pd.Series, n_rows: int, n_missing: int) -> str | None:
+    """Why an integer column is a row number or running id by its content, or None if it is not.
+
+    A row number holds a different whole number on every row and counts up (or down) with the rows,
+    skipping few numbers: 1…N, 0…N-1, or the row names of a filtered table. Years and yyyymmdd dates
+    count up with the rows of a time series too, and on a handful of rows any short run is a row
+    number by chance: those stay numbers.
+    """
+    if n_missing or n_rows < MIN_ROWS_FOR_UNIQUE_ID or not pd.api.types.is_integer_dtype(column.dtype):
+        return None
+    values = column.to_numpy(dtype=np.uint64 if column.dtype.kind == "u" else np.int64)
+    direction = row_direction(values)
+    if not direction or _calendar_like(values):
+        return None
+    span = abs(int(values[-1]) - int(values[0]))
+    if span > ROW_NUMBER_MAX_SPAN * (n_rows - 1):
+        return None
+    way = "up" if direction > 0 else "down"
+    if span == n_rows - 1:
+        return f"a different whole number on every row, counting {way} with the rows: a row number"
+    return (
+        f"a different whole number on every row, counting {way} with the rows (a few numbers skipped): "
+        "a row number or running id"
+    )
+
+
+def _calendar_like(values: np.ndarray) -> bool:
+    """Years (1990, 1991, …) or dates written as yyyymmdd (20240131): time, not a row count."""
+    low, high = int(values.min()), int(values.max())
+    if YEARS[0] <= low and high <= YEARS[1]:
+        return True
+    if not (YEARS[0] * 10_000 <= low and high <= YEARS[1] * 10_000 + 1231):
+        return False
+    month, day = values // 100 % 100, values % 100
+    return bool(np.all((month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)))
 
 
 def _integer_valued(column: pd.Series) -> bool:
@@ -140,18 +207,45 @@ def _looks_like_text(column: pd.Series) -> bool:
 
 
 def infer_task(target: pd.Series, n_unique: int | None = None) -> tuple[Task, str]:
-    """Classification for labels and few whole numbers, regression for other numbers; with the rule."""
+    """Classification for labels and class codes, regression for other numbers; with the rule.
+
+    Whole numbers are class codes when there are two of them (a yes/no), or at most
+    `MAX_CLASSES_FOR_INTEGER_TARGET` consecutive ones (0…k-1, 1…k) with `MIN_ROWS_PER_CLASS` rows per
+    value on average. Whole numbers with gaps (0, 1, 2, 3, 7, 12) are counts or amounts: regression.
+    """
     n_unique = int(target.nunique()) if n_unique is None else n_unique
     name = target.name
     if not _is_number(target):
         return Task.CLASSIFICATION, f"'{name}' holds labels ({n_unique} distinct) → classification"
-    if n_unique <= MAX_CLASSES_FOR_INTEGER_TARGET and _integer_valued(target):
+    if n_unique > MAX_CLASSES_FOR_INTEGER_TARGET or not _integer_valued(target):
+        return Task.REGRESSION, f"'{name}' holds numbers with {n_unique} distinct values → regression"
+    if n_unique < 2:
+        return Task.CLASSIFICATION, f"'{name}' holds {plural(n_unique, 'distinct value')} → classification"
+    values = target.dropna()
+    low, high = values.min(), values.max()
+    if n_unique == 2:
         return (
             Task.CLASSIFICATION,
-            f"'{name}' holds {n_unique} distinct whole numbers "
-            f"(≤ {MAX_CLASSES_FOR_INTEGER_TARGET}) → classification",
+            f"'{name}' holds two whole numbers ({number(low)} and {number(high)}), a yes/no → classification",
         )
-    return Task.REGRESSION, f"'{name}' holds numbers with {n_unique} distinct values → regression"
+    if high - low + 1 > n_unique:
+        return (
+            Task.REGRESSION,
+            f"'{name}' holds whole numbers with gaps ({n_unique} distinct values from {number(low)} to "
+            f"{number(high)}), like counts or amounts rather than class codes → regression; choose "
+            "classification if they are classes",
+        )
+    if len(values) < MIN_ROWS_PER_CLASS * n_unique:
+        return (
+            Task.REGRESSION,
+            f"'{name}' holds {n_unique} distinct whole numbers on {plural(len(values), 'row')} (fewer than "
+            f"{MIN_ROWS_PER_CLASS} rows per value), too few to learn each as a class → regression",
+        )
+    return (
+        Task.CLASSIFICATION,
+        f"'{name}' holds {n_unique} consecutive whole numbers ({number(low)} to {number(high)}), like class "
+        "codes → classification",
+    )
 
 
 def validate_target(target: pd.Series, task: Task, n_unique: int | None = None) -> None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mlcore.dataset import CANDIDATE_MARK, date_order_choice, target_candidates, target_note
+from mlcore.errors import DataLoadError
+from mlcore.formatting import plural
 from mlcore.generators import DESCRIPTIONS, KNOBS, GeneratorSpec, Shape
+from mlcore.markup import markdown_text
 from mlcore.readers import RaggedRowsError, ReadOptions
 from mlcore.samples import SAMPLES
 from mlcore.schema import ColumnType, Task
@@ -20,6 +24,12 @@ ws = get_workspace()
 
 def _uploaded_file():
     return st.session_state.get(UPLOADER)
+
+
+def _upload_is_loaded() -> bool:
+    """Whether the file in the uploader is the one loaded (not one that failed, nor a sample since)."""
+    uploaded = _uploaded_file()
+    return uploaded is not None and uploaded.file_id == ws.upload_id
 
 
 def _load_upload(options: ReadOptions = ReadOptions()) -> None:
@@ -41,8 +51,7 @@ with upload_tab:
         on_change=_load_upload,
         help=f"Up to {DEFAULT.limits.max_bytes // 2**20} MB. The format is recognised from the content.",
     )
-    uploaded = _uploaded_file()
-    if len(ws.sheets) > 1 and uploaded is not None and uploaded.file_id == ws.upload_id:
+    if len(ws.sheets) > 1 and _upload_is_loaded():
         st.selectbox(
             "Sheet",
             ws.sheets,
@@ -78,7 +87,7 @@ with generate_tab:
 show_problem(ws.problem)
 if isinstance(ws.problem, RaggedRowsError) and _uploaded_file() is not None:
     st.button(
-        f"Load anyway, dropping the {len(ws.problem.bad_lines)} bad row(s)",
+        f"Load anyway, dropping the {plural(len(ws.problem.bad_lines), 'bad row')}",
         on_click=_load_upload,
         args=(ReadOptions(drop_bad_rows=True),),
     )
@@ -87,27 +96,50 @@ if dataset is None:
     st.info("No dataset yet: upload a file, load a sample, or generate one above.")
     st.stop()
 
-st.header(dataset.name)
+if isinstance(ws.problem, DataLoadError):  # the error above is about a file that was not loaded
+    st.header(f"Still loaded: {markdown_text(dataset.name)}")
+    st.caption(
+        "The file or sheet above was not loaded: the table below is the one still in use, with its notes."
+    )
+else:
+    st.header(markdown_text(dataset.name))
 if dataset.description:
     st.write(dataset.description)
-st.caption(f"{dataset.source} · {dataset.n_rows:,} rows × {dataset.n_columns} columns")
+size = f"{plural(dataset.n_rows, 'row')} × {plural(dataset.n_columns, 'column')}"
+st.caption(f"{markdown_text(dataset.source)} · {size}")
 for note in dataset.notes:
-    st.info(note, icon=":material/info:")
+    st.info(markdown_text(note), icon=":material/info:")
+dates = date_order_choice(dataset)
+if dates is not None and _upload_is_loaded():
+    st.info(markdown_text(dates.note), icon=":material/calendar_month:")
+    again = ReadOptions(
+        sheet=ws.sheet, drop_bad_rows=dataset.read_info.dropped_rows > 0, day_first=dates.day_first
+    )
+    st.button(dates.label, on_click=_load_upload, args=(again,))
 
 st.subheader("Preview")
 st.dataframe(dataset.frame.head(DEFAULT.preview_rows), height=260)
 
 st.subheader("Target and task")
 names = [c.name for c in dataset.columns]
+likely = {c.column: c.reason for c in target_candidates(dataset)}
+options = [None, *likely, *(n for n in names if n not in likely)]
 left, right = st.columns(2)
 with left:
     st.selectbox(
         "Column to predict (target)",
-        [None, *names],
-        index=0 if dataset.target is None else names.index(dataset.target) + 1,
-        format_func=lambda n: "— none —" if n is None else n,
+        options,
+        index=options.index(dataset.target),
+        format_func=lambda n: (
+            "— none —" if n is None else f"{CANDIDATE_MARK} {n} · {likely[n]}" if n in likely else n
+        ),
         **synced(ws, "target", ws.set_target),
     )
+    note = target_note(dataset)
+    if note and dataset.target is None:
+        st.info(markdown_text(note), icon=":material/help:")
+    elif note:
+        st.caption(markdown_text(note))
 with right:
     if dataset.task is not None:
         st.radio(
@@ -118,7 +150,7 @@ with right:
             horizontal=True,
             **synced(ws, "task", ws.set_task),
         )
-        st.caption(f"Rule: {dataset.task_rule}")
+        st.caption(f"Rule: {markdown_text(dataset.task_rule)}")
 
 st.subheader("Columns")
 candidates = [c.name for c in dataset.columns if c.name != dataset.target]
@@ -140,4 +172,14 @@ with st.expander("Change a column's type"):
         format_func=lambda t: t.value,
         **synced(ws, "type_value", lambda ctype: ws.set_type(chosen, ctype)),
     )
-st.dataframe(dataset.schema_table(), hide_index=True)
+st.dataframe(
+    dataset.schema_table(),
+    hide_index=True,
+    placeholder="",
+    column_config={
+        "distinct": st.column_config.NumberColumn(
+            help="Blank for decimal numbers: they are not counted when the table loads (too costly, and "
+            "almost every value differs)."
+        )
+    },
+)

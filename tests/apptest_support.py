@@ -9,6 +9,8 @@ the app's shell. With this patch, tests see and benchmarks time what a browser g
 
 from __future__ import annotations
 
+import re
+
 import streamlit.testing.v1.app_test as app_test
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -21,3 +23,9 @@ class _ServerLikePagesManager(PagesManager):
 
 def rerun_like_the_server() -> None:
     app_test.PagesManager = _ServerLikePagesManager
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of an element's Markdown: the text without its backslash escapes (names from
+    the data are escaped so they read as text, never as links or formatting)."""
+    return re.sub(r"\\(.)", r"\1", markdown)

@@ -12,6 +12,8 @@ import streamlit as st
 from mlcore.alerts import Alert, Severity
 from mlcore.dataset import Dataset
 from mlcore.eda_plots import MAX_MATRIX_COLUMNS, METHODS
+from mlcore.formatting import size
+from mlcore.markup import markdown_text
 from mlcore.overview import Overview
 from mlcore.schema import ColumnType, Task
 from mlcore.target_view import TargetView
@@ -27,7 +29,7 @@ def draw_summary(overview: Overview) -> None:
     cells = st.columns(5)
     cells[0].metric("Rows", f"{summary.rows:,}")
     cells[1].metric("Columns", summary.columns)
-    cells[2].metric("Memory", f"{summary.memory / 2**20:,.1f} MB")
+    cells[2].metric("Memory", size(summary.memory))
     cells[3].metric("Duplicate rows", f"{summary.duplicate_rows:,}")
     cells[4].metric(
         "Missing cells",
@@ -54,14 +56,16 @@ def draw_alerts(alerts: list[Alert]) -> None:
             label += (
                 ": " + ", ".join(columns[:SHOWN_PER_GROUP]) + ("…" if len(columns) > SHOWN_PER_GROUP else "")
             )
+        label = markdown_text(label)  # column names in it are text
         icon = ":material/warning:" if warning else ":material/info:"
         expanded = len(groups) <= FEW_GROUPS or (warning and len(group) <= FEW_GROUPS)
         with st.expander(label, icon=icon, expanded=expanded):
             for alert in group:
+                explanation = markdown_text(alert.explanation)
                 st.markdown(
-                    f"**{alert.title}** — {alert.explanation}" if len(group) > 1 else alert.explanation
+                    f"**{markdown_text(alert.title)}** — {explanation}" if len(group) > 1 else explanation
                 )
-            st.markdown(f"**What to do:** {group[0].fix}")
+            st.markdown(f"**What to do:** {markdown_text(group[0].fix)}")
 
 
 def columns_tab(dataset: Dataset) -> None:
@@ -69,6 +73,7 @@ def columns_tab(dataset: Dataset) -> None:
     st.dataframe(
         overview_table(key, dataset),
         hide_index=True,
+        placeholder="",  # a mean of text, a distinct count not taken: blank, not "None"
         column_config={
             "missing %": st.column_config.NumberColumn(format="%.1f %%"),
             **{name: NUMBER for name in ("mean", "std", "25%", "50%", "75%", "skew")},
@@ -163,12 +168,13 @@ def target_tab(dataset: Dataset, view: TargetView | None) -> None:
         f"Mutual information: how much knowing the feature (cut into up to {view.bins} bins) tells about "
         f"'{view.target}'{sample}. The one-feature model predicts the target from that feature alone, fitted "
         f"on half the rows and scored ({view.score_name}) on the other half; ignoring every feature scores "
-        f"{view.baseline:.2f}."
+        f"{view.baseline:.2f}. {view.correlation_meaning}"
     )
     table = view.table()
     st.dataframe(
         table,
         hide_index=True,
+        placeholder="",  # no score on tiny tables, no correlation where it means nothing: blank, not "None"
         column_config={
             "share of target uncertainty explained": st.column_config.ProgressColumn(
                 min_value=0, max_value=1

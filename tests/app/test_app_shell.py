@@ -44,4 +44,4 @@ def test_a_name_with_markdown_characters_is_shown_as_written():
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["workspace"] = Workspace(dataset=dataclasses.replace(dataset, name="my_data*v2*.csv"))
     at.run()
-    assert r"**my\_data\*v2\*\.csv**" in _sidebar_text(at)
+    assert r"**my\_data\*v2\*.csv**" in _sidebar_text(at)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+from apptest_support import shown
 from streamlit.testing.v1 import AppTest
 
 
@@ -16,6 +20,18 @@ def at(open_app) -> AppTest:
 def _upload(at: AppTest, path: Path) -> None:
     at.file_uploader(key="data_upload").set_value((path.name, path.read_bytes(), "text/csv")).run()
     assert not at.exception
+
+
+def _upload_frame(at: AppTest, frame: pd.DataFrame, name: str) -> None:
+    data = frame.to_csv(index=False).encode()
+    at.file_uploader(key="data_upload").set_value((name, data, "text/csv")).run()
+    assert not at.exception
+
+
+def _page_text(at: AppTest) -> list[tuple[str, str]]:
+    """(element type, text) of the main area's messages and headings, in page order."""
+    kinds = {"error", "info", "header", "caption"}
+    return [(node.type, shown(node.value)) for node in at.main if getattr(node, "type", None) in kinds]
 
 
 def _workspace(at: AppTest):
@@ -37,7 +53,7 @@ def test_load_each_sample(at):
         assert not at.exception
         dataset = _workspace(at).dataset
         assert dataset.source == f"sample: {key}"
-        assert at.header[0].value == dataset.name
+        assert shown(at.header[0].value) == dataset.name
         assert _selectbox(at, "Column to predict (target)").value == dataset.target
     assert _selectbox(at, "Column to predict (target)").value == "digit"
 
@@ -56,7 +72,7 @@ def test_upload_shows_preview_schema_and_notes(at, bad_dir):
     _upload(at, bad_dir / "mixed_types.csv")
     dataset = _workspace(at).dataset
     assert dataset.name == "mixed_types.csv"
-    assert any("'age': 1 non-numeric cell" in i.value for i in at.info)
+    assert any("'age': 1 non-numeric cell" in shown(i.value) for i in at.info)
     preview, schema = at.dataframe[0].value, at.dataframe[1].value
     assert preview.shape == (5, 3)
     assert schema["type"].tolist() == ["numeric", "numeric", "numeric"]
@@ -70,7 +86,7 @@ def test_bad_file_shows_a_message_and_keeps_the_dataset(at, bad_dir, name):
     assert len(at.error) == 1
     assert at.error[0].value.startswith("**")
     assert _workspace(at).dataset.name == "Iris flowers"
-    assert at.header[0].value == "Iris flowers"
+    assert shown(at.header[0].value) == "Still loaded: Iris flowers"
 
 
 def test_ragged_file_offers_to_drop_the_bad_rows(at, bad_dir):
@@ -119,3 +135,128 @@ def test_target_task_roles_and_types(at, bad_dir):
     _selectbox(at, "Type").set_value(_selectbox(at, "Type").options[0]).run()  # numeric on text
     assert "holds text" in at.error[0].value
     assert _workspace(at).dataset.column("target").ctype.value == "categorical"
+
+
+def test_refused_upload_says_the_notes_shown_belong_to_the_dataset_still_loaded(at, bad_dir):
+    _upload(at, bad_dir / "mixed_types.csv")  # loads, with a reader note about 'age'
+    assert shown(at.header[0].value) == "mixed_types.csv"
+    _upload(at, bad_dir / "empty.csv")
+    text = _page_text(at)
+    kinds = [kind for kind, _ in text]
+    error = kinds.index("error")
+    header = text.index(("header", "Still loaded: mixed_types.csv"))
+    note = next(i for i, (kind, value) in enumerate(text) if kind == "info" and "'age'" in value)
+    assert error < header < note  # the error first, then the old table's heading, then its notes
+    assert text[header + 1] == (
+        "caption",
+        "The file or sheet above was not loaded: the table below is the one still in use, with its notes.",
+    )
+
+
+def test_schema_distinct_is_blank_for_decimal_columns_not_none(at):
+    at.button[0].click().run()  # iris
+    schema = at.dataframe[1]
+    distinct = schema.value.set_index("column")["distinct"]
+    assert pd.isna(distinct["sepal length (cm)"]) and distinct["species"] == 3
+    assert schema.proto.placeholder == ""  # a missing count shows as a blank cell, never "None"
+    config = json.loads(schema.proto.columns)
+    assert "not counted" in config["distinct"]["help"]
+
+
+def test_a_one_row_table_reads_1_row(at):
+    _upload_frame(at, pd.DataFrame({"a": [1.5], "b": ["x"]}), "one.csv")
+    assert any(shown(c.value) == "upload: one.csv · 1 row × 2 columns" for c in at.caption)
+
+
+def test_target_box_offers_candidates_first_and_says_why_none_was_chosen(at):
+    rng = np.random.default_rng(0)
+    n = 200
+    x = rng.uniform(3.8, 9.0, n).round(2)
+    diamonds = pd.DataFrame(
+        {
+            "carat": (x / 6.4) ** 3,
+            "cut": rng.choice(["Fair", "Good", "Ideal"], n),
+            "price": (3000 * (x / 6.4) ** 5).round(0).astype(int),
+            "x": x,
+            "y": (x + rng.normal(0, 0.05, n)).round(2),
+            "z": (0.62 * x).round(2),
+        }
+    )
+    _upload_frame(at, diamonds, "diamonds.csv")
+    assert _workspace(at).dataset.target is None
+    box = _selectbox(at, "Column to predict (target)")
+    assert box.value is None
+    assert box.options[:4] == [
+        "— none —",
+        "★ price · a name often predicted",
+        "★ z · the last column, where tables often keep the answer",
+        "★ cut · 3 classes",
+    ]
+    assert box.options[4:] == ["carat", "x", "y"]
+    assert any(
+        shown(i.value)
+        == "No target was chosen: 'y' sits beside 'x' and 'z', so it may be a coordinate or a size "
+        "rather than what to predict. Pick the column to predict; likely ones are marked ★."
+        for i in at.info
+    )
+    box.set_value("price").run()
+    assert _workspace(at).dataset.task.value == "regression"
+
+
+def test_a_guessed_target_is_said_to_be_a_guess(at, bad_dir):
+    _upload(at, bad_dir / "utf8_bom.csv")
+    assert _workspace(at).dataset.target == "label"
+    assert any(
+        shown(c.value)
+        == "The target was guessed from its name: 'label' is named like a target. Pick another "
+        "column if that is not what you want to predict."
+        for c in at.caption
+    )
+
+
+def _two_sheets_with_dates(tmp_path: Path) -> Path:
+    """A workbook whose second sheet holds dates written as text that read either way (05/02/2024)."""
+    path = tmp_path / "visits.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 3}).to_excel(
+            writer, sheet_name="numbers", index=False
+        )
+        days = range(1, 13)  # 01/02/2024, 02/03/2024, …: every day and month at most 12
+        visits = pd.DataFrame({"when": [f"{d:02d}/{d % 12 + 1:02d}/2024" for d in days]})
+        visits["amount"] = np.arange(12.0) * 1.5
+        visits.to_excel(writer, sheet_name="visits", index=False)
+    return path
+
+
+def test_dates_that_read_either_way_can_be_loaded_again_day_first(at, tmp_path):
+    path = _two_sheets_with_dates(tmp_path)
+    at.file_uploader(key="data_upload").set_value((path.name, path.read_bytes(), "application/xlsx")).run()
+    _selectbox(at, "Sheet").set_value("visits").run()
+    assert not at.exception and _workspace(at).sheet == "visits"
+    assert any(
+        i.value == "Dates such as 05/02/2024 in 'when' were read month first (as 2 May 2024)."
+        for i in at.info
+    )
+    next(
+        b for b in at.button if b.label == "Load again, reading them day first (5 February 2024)"
+    ).click().run()
+    workspace = _workspace(at)
+    assert workspace.sheet == "visits"  # the chosen sheet is kept
+    assert workspace.dataset.read_info.day_first
+    assert workspace.dataset.frame["when"].iloc[1] == pd.Timestamp("2024-03-02")  # 02/03/2024: 2 March
+    assert any(
+        i.value == "Dates such as 05/02/2024 in 'when' were read day first (as 5 February 2024)."
+        for i in at.info
+    )
+    assert any(b.label == "Load again, reading them month first (2 May 2024)" for b in at.button)
+
+
+def test_no_date_order_question_when_the_values_show_the_order(at, tmp_path):
+    path = tmp_path / "proved.csv"
+    pd.DataFrame({"when": ["25/02/2024", "05/03/2024"] * 15, "amount": np.arange(30.0)}).to_csv(
+        path, index=False
+    )
+    _upload(at, path)
+    assert _workspace(at).dataset.frame["when"].iloc[1] == pd.Timestamp("2024-03-05")
+    assert not any(i.value.startswith("Dates such as") for i in at.info)
+    assert not any(b.label.startswith("Load again, reading them") for b in at.button)

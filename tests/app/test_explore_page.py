@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from apptest_support import shown
 from streamlit.testing.v1 import AppTest
 
 from mlcore import profile_report
@@ -38,7 +39,7 @@ def test_penguins_overview_alerts_and_charts_at_once(explore):
     at = explore(Workspace(dataset=load_sample("penguins")))
     metrics = {m.label: (m.value, m.delta) for m in at.metric}
     assert metrics["Rows"][0] == "344" and metrics["Missing cells"] == ("19", "0.7% of all cells")
-    labels = [e.label for e in at.expander]
+    labels = [shown(e.label) for e in at.expander]
     assert any(label.startswith("Missing values in 5 columns: bill_length_mm") for label in labels)
     overview = at.dataframe[0].value
     assert list(overview["column"]) == list(load_sample("penguins").frame.columns)
@@ -90,6 +91,25 @@ def test_target_tab_ranks_features(explore):
     ranking = at.dataframe[-1].value
     assert ranking["feature"].iloc[0] == "flipper_length_mm"
     assert len(at.get("plotly_chart")) >= 5  # top chart, four strongest features, box by class
+
+
+@pytest.mark.parametrize(
+    ("key", "meaning"),
+    [
+        ("breast_cancer", "with being 'malignant' (the point-biserial correlation)"),
+        ("iris", "Correlation is left blank: more than two classes have no order to correlate with."),
+    ],
+)
+def test_target_tab_correlations_are_numbers_or_blank_never_none(explore, key, meaning):
+    at = explore(Workspace(dataset=load_sample(key)), "Target")
+    ranking = at.dataframe[-1]
+    correlation = ranking.value["correlation"]
+    if key == "breast_cancer":
+        assert correlation.notna().all() and correlation.abs().max() > 0.7
+    else:
+        assert correlation.isna().all()
+    assert ranking.proto.placeholder == ""  # a missing value shows as a blank cell
+    assert any(meaning in c.value for c in at.caption)
 
 
 def test_full_report_from_the_cache_is_shown_with_its_download(monkeypatch, explore):

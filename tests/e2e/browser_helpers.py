@@ -21,12 +21,13 @@ def go_to(tab, title: str) -> None:
     wait_for_app(tab)
 
 
-def choose_option(tab, widget, option: str) -> None:
-    """Pick `option` in a selectbox or multiselect: type to filter, then click the match."""
+def choose_option(tab, widget, option: str, exact: bool = True) -> None:
+    """Pick `option` in a selectbox or multiselect: type to filter, then click the match (with
+    `exact=False`, the option whose label contains it, e.g. a column listed with why it is offered)."""
     box = widget.get_by_role("combobox")
     box.click()
     box.fill(option)
-    tab.get_by_role("option", name=option, exact=True).click()
+    tab.get_by_role("option", name=option, exact=exact).click()
     tab.keyboard.press("Escape")
     wait_for_app(tab)
 

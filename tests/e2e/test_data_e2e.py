@@ -35,9 +35,9 @@ def test_upload_schema_role_change_and_page_switch(page, tmp_path):
     wait_for_app(page)
     expect(sidebar.get_by_text("2 feature(s)", exact=False)).to_be_visible()
 
-    # No column is named like a target, so the user picks it.
+    # No column is named like a target, so the user picks it: it is offered first, as the last column.
     target = page.get_by_test_id("stSelectbox").filter(has_text="Column to predict")
-    choose_option(page, target, "passed")
+    choose_option(page, target, "passed", exact=False)
     wait_for_app(page)
     expect(sidebar.get_by_text("Target: passed")).to_be_visible()
     expect(sidebar.get_by_text("Task: classification")).to_be_visible()

@@ -44,8 +44,8 @@ def test_each_type_is_inferred_with_a_reason():
     assert counts["city"] == (0, 3)
 
 
-def test_a_consecutive_integer_feature_is_not_mistaken_for_an_id():
-    frame = pd.DataFrame({"f1": range(50), "y": [0, 1] * 25})
+def test_a_consecutive_integer_feature_out_of_row_order_is_not_mistaken_for_an_id():
+    frame = pd.DataFrame({"f1": np.random.default_rng(0).permutation(50), "y": [0, 1] * 25})
     assert infer_columns(frame)[0].ctype is ColumnType.NUMERIC
 
 
@@ -53,7 +53,7 @@ def test_a_consecutive_integer_feature_is_not_mistaken_for_an_id():
     ("values", "task", "rule"),
     [
         (["a", "b", "a"], Task.CLASSIFICATION, "labels"),
-        ([0, 1, 2, 1], Task.CLASSIFICATION, "3 distinct whole numbers"),
+        ([0, 1, 2, 1] * 3, Task.CLASSIFICATION, "3 consecutive whole numbers"),
         (list(range(25)), Task.REGRESSION, "25 distinct values"),
         ([0.5, 1.25, 3.0], Task.REGRESSION, "numbers"),
         ([True, False, True], Task.CLASSIFICATION, "labels"),
