@@ -6,11 +6,13 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 PORT ?= 8501
+# The app listens on this machine only; ADDRESS=0.0.0.0 serves every network it is on (README: a class).
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test lint format browser bench clean
 
 run: $(RUN_STAMP)
-	$(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT)
+	$(VENV)/bin/streamlit run app.py --server.headless true --server.address $(ADDRESS) --server.port $(PORT)
 
 test: $(DEV_STAMP) browser
 	$(PY) -m ruff check .
@@ -32,8 +34,9 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-$(RUN_STAMP): requirements.txt constraints.txt | $(PY)
+$(RUN_STAMP): requirements.txt constraints.txt pyproject.toml | $(PY)
 	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	$(PY) -m pip install -q --no-deps -e .  # the `mlcore` command, this checkout editable
 	touch $@
 
 $(DEV_STAMP): requirements-dev.txt $(RUN_STAMP)

@@ -1,22 +1,26 @@
-"""Command-line entry: each subcommand lives in `mlcore/commands/<name>.py` with a `register` function
-(modules starting with `_` hold shared helpers).
+"""Command-line entry (`mlcore …`, installed as a console script): each subcommand lives in
+`mlcore/commands/<name>.py` with a `register` function (modules starting with `_` hold shared helpers).
 
-New commands (profile, train, predict, export) are added as modules there, without touching this file.
+New commands are added as modules there, without touching this file. Command modules import only the
+standard library at their top, so `mlcore --help` answers at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 
 from mlcore import __version__, commands
 from mlcore.errors import MLCoreError
 
+BROKEN_PIPE = 128 + 13  # what a shell reports for a tool whose reader went away (SIGPIPE)
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m mlcore", description="ML workbench core.")
+    parser = argparse.ArgumentParser(prog="mlcore", description="ML workbench core.")
     parser.add_argument("--version", action="version", version=f"mlcore {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
@@ -31,9 +35,16 @@ def main(argv: list[str] | None = None) -> int:
     """Run a subcommand; bad input prints the plain message and hint and returns a non-zero code."""
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here rather than at exit, where it cannot be caught
+        return code
     except MLCoreError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         if exc.hint:
             print(f"hint: {exc.hint}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # `mlcore … | head`: the reader has all it wanted. Stop quietly, as other tools do; stdout goes
+        # to /dev/null so that the interpreter's own flush at exit does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE

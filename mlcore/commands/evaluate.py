@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from mlcore.commands._shared import add_file_arguments, add_training_arguments, json_safe
+from mlcore.commands._shared import add_file_arguments, add_training_arguments, print_json
 from mlcore.commands.train import build_request
 from mlcore.errors import MLCoreError
-from mlcore.eval_compare import cv_summary
-from mlcore.eval_report import build_report
-from mlcore.evaluate import display_names, evaluate_run, ranked
-from mlcore.training_jobs import TrainingSession
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,13 +19,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--report", required=True, help="the HTML file to write (self-contained)")
     add_training_arguments(
         parser,
-        metric_help="metric that orders the models (default: accuracy or r2)",
+        metric_help="metric that orders the models",
         json_help="print the holdout and CV scores as JSON",
     )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from mlcore.eval_compare import cv_summary
+    from mlcore.eval_report import build_report
+    from mlcore.evaluate import display_names, evaluate_run, ranked
+    from mlcore.training_jobs import TrainingSession
+
     request = build_request(args)
     if request.split.test_size == 0:
         raise MLCoreError(
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             "holdout": {names[r.id]: evaluate_run(r, request.dataset).metrics for r in runs},
             "cv": cv_summary(runs).to_dict(orient="records"),
         }
-        print(json.dumps(json_safe(scores), indent=2, ensure_ascii=False))
+        print_json(scores)
     else:
         print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MB) comparing {len(runs)} model(s)")
     return 0

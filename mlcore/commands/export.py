@@ -8,7 +8,6 @@ from pathlib import Path
 
 from mlcore.commands._shared import add_file_arguments, load_dataset
 from mlcore.errors import MLCoreError
-from mlcore.train import ModelChoice, TrainRequest, train_model, validate_request
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from threadpoolctl import threadpool_limits
 
     from mlcore.bundle import build_bundle
+    from mlcore.train import ModelChoice, TrainRequest, train_model, validate_request
 
     if not args.output.lower().endswith(".zip"):
         raise MLCoreError("The bundle is a zip file.", "Name the output with .zip, e.g. -o model.zip.")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
+from typing import TYPE_CHECKING
 
-from mlcore.commands._shared import add_file_arguments, load_dataset, print_table
-from mlcore.dataset import Dataset
+from mlcore.commands._shared import add_file_arguments, load_dataset, print_json, print_table
+
+if TYPE_CHECKING:
+    from mlcore.dataset import Dataset
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,7 +37,7 @@ def describe(dataset: Dataset) -> dict:
 def run(args: argparse.Namespace) -> int:
     dataset = load_dataset(args)
     if args.json:
-        print(json.dumps(describe(dataset), indent=2, ensure_ascii=False))
+        print_json(describe(dataset))
         return 0
     print(f"{dataset.name}: {dataset.n_rows:,} rows × {dataset.n_columns} columns")
     print(

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from mlcore.commands._shared import add_file_arguments, load_dataset, print_json, print_table
+from mlcore.profile_settings import ProfileSettings
 
-from mlcore.alerts import Alert, find_alerts
-from mlcore.commands._shared import add_file_arguments, load_dataset, print_table
-from mlcore.dataset import Dataset
-from mlcore.jobs import JobState
-from mlcore.overview import Overview, compute_overview
-from mlcore.profile_report import ProfileSettings, start_profile
-from mlcore.target_view import TargetView, rank_features
+if TYPE_CHECKING:
+    from mlcore.alerts import Alert
+    from mlcore.dataset import Dataset
+    from mlcore.overview import Overview
+    from mlcore.target_view import TargetView
 
 OVERVIEW_COLUMNS = ["column", "type", "role", "missing", "distinct", "mean", "std", "min", "50%", "max"]
 
@@ -52,6 +50,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from mlcore.alerts import find_alerts
+    from mlcore.overview import compute_overview
+    from mlcore.target_view import rank_features
+
     dataset = load_dataset(args)
     if args.html:
         return _write_report(dataset, args)
@@ -59,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     view = rank_features(dataset, seed=args.seed) if dataset.target is not None else None
     alerts = find_alerts(dataset, overview, view)
     if args.json:
-        print(json.dumps(_finite(as_json(overview, alerts, view)), indent=2, ensure_ascii=False, default=str))
+        print_json(as_json(overview, alerts, view))
     else:
         _print_text(dataset, overview, alerts, view)
     return 0
@@ -85,18 +87,9 @@ def as_json(overview: Overview, alerts: list[Alert], view: TargetView | None) ->
     }
 
 
-def _finite(value: object) -> object:
-    """NaN and infinities become null: JSON has no such numbers."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
 def _print_text(dataset: Dataset, overview: Overview, alerts: list[Alert], view: TargetView | None) -> None:
+    import pandas as pd
+
     summary = overview.dataset
     types = ", ".join(f"{n} {t}" for t, n in summary.type_counts)
     print(f"{dataset.name}: {summary.rows:,} rows × {summary.columns} columns ({types})")
@@ -122,6 +115,9 @@ def _print_text(dataset: Dataset, overview: Overview, alerts: list[Alert], view:
 
 
 def _write_report(dataset: Dataset, args: argparse.Namespace) -> int:
+    from mlcore.jobs import JobState
+    from mlcore.profile_report import start_profile
+
     settings = ProfileSettings(
         max_rows=args.max_rows, minimal_above_columns=args.minimal_above_columns, seed=args.seed
     )

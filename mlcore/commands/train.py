@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from mlcore.commands._shared import add_file_arguments, add_training_arguments, json_safe, load_dataset
+from mlcore.commands._shared import add_file_arguments, add_training_arguments, load_dataset, print_json
 from mlcore.errors import MLCoreError
-from mlcore.models import default_set
-from mlcore.split import SplitSpec
-from mlcore.train import METRICS, ModelChoice, TrainRequest, leaderboard, main_metric
-from mlcore.training_jobs import TrainingSession
+
+if TYPE_CHECKING:
+    from mlcore.train import TrainRequest
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_file_arguments(parser)
     add_training_arguments(
         parser,
-        metric_help="metric to rank by (default: accuracy or r2)",
+        metric_help="metric to rank by",
         json_help="print JSON instead of a table",
     )
     parser.set_defaults(func=run)
@@ -29,6 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def build_request(args: argparse.Namespace) -> TrainRequest:
     """The request the app would make for these arguments."""
+    from mlcore.models import default_set
+    from mlcore.split import SplitSpec
+    from mlcore.train import ModelChoice, TrainRequest
+
     dataset = load_dataset(args)
     if dataset.target is None or dataset.task is None:
         why = " ".join(dataset.notes)
@@ -48,27 +49,38 @@ def build_request(args: argparse.Namespace) -> TrainRequest:
 
 
 def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from mlcore.class_balance import default_metric, ranking_reason, target_counts
+    from mlcore.train import METRICS, leaderboard
+    from mlcore.training_jobs import TrainingSession
+
     request = build_request(args)
     session = TrainingSession(request, workers=args.workers)
     if not args.json:
         print(f"training {len(request.models)} model(s) on {request.dataset.name} …", file=sys.stderr)
     snapshot = session.wait()
     table = leaderboard(snapshot.runs, args.metric)
+    task, counts = request.dataset.task, target_counts(request.dataset)
+    metric = args.metric or default_metric(task, counts)
     if args.json:
         out = {
             "dataset": request.dataset.name,
             "target": request.dataset.target,
-            "task": request.dataset.task.value,
+            "task": task.value,
+            "ranked_by": metric,
             "split": session.split.description,
             "seconds": snapshot.elapsed,
             "leaderboard": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
             "runs": [run.summary() for run in snapshot.runs],
         }
-        print(json.dumps(json_safe(out), indent=2, ensure_ascii=False, default=str))
+        print_json(out)
         return 0
     print(session.split.description)
+    if not args.metric and (reason := ranking_reason(task, counts)):
+        print(reason)
     with pd.option_context("display.width", 200, "display.max_columns", 12, "display.max_colwidth", 60):
-        label = METRICS[args.metric or main_metric(request.dataset.task)].label
+        label = METRICS[metric].label
         keep = ["rank", "model", "status", f"CV {label}", "CV ± std", f"holdout {label}"]
         shown = table[[*keep, "fit s", "predict s", "rows", "note"]].round(4)
         print(shown.to_string(index=False, na_rep=""))
