@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from mlcore.dataset import Dataset
+from mlcore.decision_rule import DecisionRule, rule_for
 from mlcore.errors import MLCoreError, SchemaError
 from mlcore.model_schema import MAX_LEVELS, FeatureSpec, ModelSchema, check_run_data, schema_from_run
 from mlcore.schema import ColumnType, Task
@@ -52,22 +53,26 @@ class ColumnTypeError(PredictInputError, SchemaError):
 
 @dataclass(frozen=True)
 class Predictor:
-    """A fitted pipeline with the schema it expects; made from a run or an imported bundle."""
+    """A fitted pipeline with the schema it expects; made from a run or an imported bundle. `rule` is
+    the decision threshold chosen on the Evaluate page (None: the model's own rule)."""
 
     name: str
     pipeline: Any
     schema: ModelSchema
     source: str
     run_id: str | None = None
+    rule: DecisionRule | None = None
 
     @property
     def classes(self) -> tuple[Any, ...] | None:
         return self.schema.classes
 
 
-def predictor_from_run(run: Any, dataset: Dataset) -> Predictor:
+def predictor_from_run(run: Any, dataset: Dataset, threshold: float | None = None) -> Predictor:
+    """The run's model; `threshold` (chosen on the Evaluate page) becomes its decision rule."""
     check_run_data(run, dataset)
-    return Predictor(run.label, run.pipeline, schema_from_run(run, dataset), f"run {run.id}", run.id)
+    rule = rule_for(run.classes, run.proba is not None, threshold)
+    return Predictor(run.label, run.pipeline, schema_from_run(run, dataset), f"run {run.id}", run.id, rule)
 
 
 @dataclass(frozen=True)
@@ -233,15 +238,20 @@ def predict_frame(predictor: Predictor, frame: pd.DataFrame) -> Prediction:
             proba = pipeline.predict_proba(X)
         except AttributeError:  # a classifier without probabilities (e.g. linear SVM)
             proba = None
+    rule = predictor.rule
     if proba is not None:
         classes = np.asarray(pipeline.classes_)
-        added[prediction_column] = classes[np.argmax(proba, axis=1)]
+        added[prediction_column] = rule.labels(proba[:, 1]) if rule else classes[np.argmax(proba, axis=1)]
         for j, label in enumerate(classes):
             name = _free_name(f"probability {label}", [*frame.columns, *added])
             added[name] = proba[:, j]
             probability_columns.append(name)
+    elif rule is not None:
+        added[prediction_column] = rule.labels(pipeline.decision_function(X))
     else:
         added[prediction_column] = pipeline.predict(X)
+    if rule is not None:
+        notes.append(rule.sentence())
     result = pd.concat([frame, pd.DataFrame(added, index=frame.index)], axis=1)
     return Prediction(result, prediction_column, tuple(probability_columns), tuple(notes))
 
@@ -266,28 +276,41 @@ def predict_one(predictor: Predictor, values: dict[str, Any]) -> Prediction:
 
 
 def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells (and column names) that start like a spreadsheet formula get a leading apostrophe.
+    """Text cells, column names and the index that start like a spreadsheet formula get a leading
+    apostrophe.
 
     A cell such as `=HYPERLINK(...)` or `@SUM(...)` in a downloaded CSV would run in Excel or
-    LibreOffice; with the apostrophe it is shown as the text it is.
+    LibreOffice; with the apostrophe it is shown as the text it is. The index counts too: it is the
+    first column of a CSV written with `index=True` (a Parquet upload can bring one of its own).
     """
     out = frame.copy(deep=False)
     for name in out.columns:
-        column = out[name]
-        if not (
-            pd.api.types.is_object_dtype(column.dtype)
-            or pd.api.types.is_string_dtype(column.dtype)
-            or isinstance(column.dtype, pd.CategoricalDtype)
-        ):
-            continue
-        column = column.astype(object)
-        risky = column.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).to_numpy(dtype=bool)
-        if risky.any():
-            column = column.copy()
-            column[risky] = "'" + column[risky].astype(str)
-        out[name] = column
+        out[name] = _escaped(out[name])
     out.columns = [_escape_text(str(c)) for c in out.columns]
+    index = out.index
+    levels = [_escaped(pd.Series(index.get_level_values(i))) for i in range(index.nlevels)]
+    names = [None if n is None else _escape_text(str(n)) for n in index.names]
+    out.index = (
+        pd.MultiIndex.from_arrays(levels, names=names)
+        if index.nlevels > 1
+        else pd.Index(levels[0], name=names[0])
+    )
     return out
+
+
+def _escaped(column: pd.Series) -> pd.Series:
+    if not (
+        pd.api.types.is_object_dtype(column.dtype)
+        or pd.api.types.is_string_dtype(column.dtype)
+        or isinstance(column.dtype, pd.CategoricalDtype)
+    ):
+        return column
+    column = column.astype(object)
+    risky = column.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).to_numpy(dtype=bool)
+    if risky.any():
+        column = column.copy()
+        column[risky] = "'" + column[risky].astype(str)
+    return column
 
 
 def _escape_text(text: str) -> str:

@@ -4,11 +4,19 @@ ydata-profiling is thorough but slow (tens of seconds on 100k rows, and its page
 table), so it runs in a `Job` while the user keeps working. Above a row threshold it profiles a seeded
 uniform sample; above a column threshold it uses its minimal preset. Finished reports are kept in a
 small cache keyed by the dataset's content hash and the settings, so asking again costs nothing.
+
+Column names and cells are the user's, and ydata-profiling writes some of them into its HTML as they
+are: a name such as `<script>…</script>` would run. Names and text cells are HTML-escaped before
+profiling (markup in the data then reads as text), and the page shows the report only inside a
+sandboxed frame without the app's origin (`mlcore.markup.sandboxed_page`), so even a script that
+slipped through cannot reach the app.
 """
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import threading
 import warnings
 from collections import OrderedDict
@@ -21,28 +29,9 @@ import pandas as pd
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
 from mlcore.jobs import Job, JobState, Report
+from mlcore.profile_settings import ProfileError, ProfileSettings
 
 DESCRIBE_SHARE = 0.8  # share of the progress bar given to ydata's statistics; the rest is the HTML
-
-
-class ProfileError(MLCoreError):
-    """The full report could not be built."""
-
-
-@dataclass(frozen=True)
-class ProfileSettings:
-    """When the report samples rows and when it switches to the minimal preset."""
-
-    max_rows: int = 10_000  # larger tables are profiled on a uniform sample of this many rows
-    minimal_above_columns: int = 30  # wider tables use ydata-profiling's minimal preset
-    seed: int = 0
-    time_budget: float = 900.0  # seconds before the worker is stopped
-
-    def __post_init__(self) -> None:
-        if self.max_rows < 1:
-            raise ProfileError("The report needs at least one row.", "Set the row limit to 1 or more.")
-        if self.minimal_above_columns < 0:
-            raise ProfileError("The column threshold cannot be negative.", "Use 0 to always use minimal.")
 
 
 @dataclass(frozen=True)
@@ -195,7 +184,9 @@ def build_report_html(report: Report, frame: pd.DataFrame, title: str, minimal: 
 
         describe_module.tqdm = _progress_bar(report)  # this worker's copy only: progress reaches the page
         try:
-            profile = ProfileReport(frame, title=title, minimal=minimal, progress_bar=False)
+            profile = ProfileReport(
+                escape_markup(frame), title=plain_title(title), minimal=minimal, progress_bar=False
+            )
             profile.get_description()
             report({"progress": DESCRIBE_SHARE, "message": "writing the HTML page"})
             return profile.to_html()
@@ -206,6 +197,27 @@ def build_report_html(report: Report, frame: pd.DataFrame, title: str, minimal: 
                 f"ydata-profiling could not build the report: {type(exc).__name__}: {exc}",
                 "Try the minimal preset or fewer rows, or ignore the column the message names.",
             ) from exc
+
+
+def escape_markup(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose column names and text cells are HTML-escaped (`<` as `&lt;` …), so none is markup."""
+    out = frame.rename(columns=lambda name: html.escape(str(name)))
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            escaped = column.cat.rename_categories(lambda level: html.escape(str(level)))
+        elif pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype):
+            escaped = column.map(lambda cell: html.escape(cell) if isinstance(cell, str) else cell)
+        else:
+            continue
+        out.isetitem(position, escaped)
+    return out
+
+
+def plain_title(name: str) -> str:
+    """The report's title without markup characters: ydata-profiling's minifier turns `&lt;` back
+    into `<` inside `<title>`, so an escaped `</title><script>` in a file name would still run."""
+    return re.sub(r"[<>&\"'`]", "_", name)
 
 
 def _progress_bar(report: Report) -> type:

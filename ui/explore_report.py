@@ -10,7 +10,14 @@ import streamlit as st
 
 from mlcore.dataset import Dataset
 from mlcore.jobs import JobState
-from mlcore.profile_report import ProfileError, ProfileResult, ProfileRun, ProfileSettings, plan_profile
+from mlcore.markup import sandboxed_page
+from mlcore.profile_report import (
+    ProfileError,
+    ProfileResult,
+    ProfileRun,
+    ProfileSettings,
+    plan_profile,
+)
 from mlcore.workspace import Workspace
 from ui.feedback import show_problem
 
@@ -89,4 +96,4 @@ def _show(result: ProfileResult, dataset: Dataset) -> None:
         on_click="ignore",
         icon=":material/download:",
     )
-    st.iframe(html, height=REPORT_HEIGHT, alt="ydata-profiling report")
+    st.iframe(sandboxed_page(html), height=REPORT_HEIGHT, alt="ydata-profiling report")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
+from mlcore.markup import markdown_text, sandboxed_page
 from mlcore.models import default_set, get_model
 from mlcore.prep import PrepSpec, build_pipeline, describe_pipeline, pipeline_html, prep_notes
 from mlcore.workspace import Workspace
@@ -33,9 +34,9 @@ def pipeline_summary(ws: Workspace, dataset: Dataset) -> bool:
         show_problem(exc)
         return False
     steps = [line for line in lines if not line.startswith("Every step is fitted")]
-    st.markdown("\n".join(f"- {line}" for line in steps))
+    st.markdown("\n".join(f"- {markdown_text(line)}" for line in steps))  # column names in them are text
     for note in prep_notes(dataset, prep):
-        st.warning(note, icon=":material/timer:")
+        st.warning(markdown_text(note), icon=":material/timer:")
     st.info(LEAK_PROOF, icon=":material/lock:")
     return True
 
@@ -52,4 +53,4 @@ def pipeline_diagram(ws: Workspace, dataset: Dataset) -> None:
             show_problem(exc)
             return
         st.caption(f"Shown with {get_model(dataset.task, model_key).name}; click a step to see its settings.")
-        st.iframe(html, height=DIAGRAM_HEIGHT)  # the diagram needs its own styles and script
+        st.iframe(sandboxed_page(html), height=DIAGRAM_HEIGHT)  # its own styles and script, kept apart

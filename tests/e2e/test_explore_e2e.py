@@ -36,5 +36,7 @@ def test_explore_penguins_and_build_the_full_report_in_the_background(page):
     go_to(page, "Explore")  # back on the tab that was open
     expect(main.get_by_text("Report ready", exact=False)).to_be_visible(timeout=REPORT_TIMEOUT)
     expect(main.get_by_role("button", name="Download the report (HTML)")).to_be_visible()
-    report = page.frame_locator('iframe[title="ydata-profiling report"]')
+    # The report sits in a sandboxed frame inside the page's frame, out of the app's reach.
+    outer = page.frame_locator('iframe[title="ydata-profiling report"]')
+    report = outer.frame_locator('iframe[sandbox="allow-scripts"]')
     expect(report.get_by_role("heading", name="Overview")).to_be_visible(timeout=DRAW_TIMEOUT)

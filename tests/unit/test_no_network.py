@@ -42,3 +42,18 @@ def test_telemetry_and_safety_settings():
     assert config["server"]["enableXsrfProtection"] is True
     assert config["server"]["maxUploadSize"] * 2**20 == DEFAULT.limits.max_bytes
     assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_server_listens_on_this_machine_only_by_default():
+    """Issue 11, item 8: every interface was the default; a class is served only when asked for."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["address"] == "127.0.0.1"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "ADDRESS ?= 127.0.0.1" in makefile and "--server.address $(ADDRESS)" in makefile
+
+
+def test_page_icon_is_a_local_image():
+    """A ':material/…:' page icon made the browser fetch it from fonts.gstatic.com."""
+    source = (ROOT / "app.py").read_text()
+    assert "page_icon=str(ICON)" in source and ":material/" not in source.split("set_page_config")[1][:80]
+    assert (ROOT / "ui" / "assets" / "icon.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
