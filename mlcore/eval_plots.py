@@ -35,9 +35,10 @@ def colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def _layout(fig: go.Figure, title: str, x: str, y: str, **extra: Any) -> go.Figure:
+def _layout(fig: go.Figure, title: str, x: str, y: str, subtitle: str = "", **extra: Any) -> go.Figure:
+    """Every figure's frame; a long qualifier goes in the `subtitle`, so a half-width chart's title fits."""
     settings: dict[str, Any] = {
-        "title": {"text": title},
+        "title": {"text": title, "subtitle": {"text": subtitle}} if subtitle else {"text": title},
         "height": HEIGHT,
         "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
         "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
@@ -422,7 +423,7 @@ def _series(series: Mapping[str, pd.DataFrame]) -> None:
 
 def _sampled_note(series: Mapping[str, pd.DataFrame], max_points: int) -> str:
     n = max(len(f) for f in series.values())
-    return f" (a random sample of {max_points:,} of {n:,} rows)" if n > max_points else ""
+    return f"a random sample of {max_points:,} of {n:,} rows" if n > max_points else ""
 
 
 def _model_points(
@@ -437,7 +438,7 @@ def _model_points(
             mode="markers",
             name=name,
             marker={"color": colour(i), "size": 5, "opacity": 0.6},
-            hovertemplate=f"{x} %{{x:.4g}}<br>{y} %{{y:.4g}}<extra>{name}</extra>",
+            hovertemplate=f"{x} %{{x:,.4~r}}<br>{y} %{{y:,.4~r}}<extra>{name}</extra>",
         )
 
 
@@ -451,7 +452,9 @@ def predicted_vs_actual(
     high = max(max(f["actual"].max(), f["predicted"].max()) for f in series.values())
     _guide(fig, [low, high], [low, high], "perfect prediction")
     _model_points(fig, series, "actual", "predicted", max_points, seed)
-    return _layout(fig, "Predicted against actual" + _sampled_note(series, max_points), "actual", "predicted")
+    return _layout(
+        fig, "Predicted against actual", "actual", "predicted", subtitle=_sampled_note(series, max_points)
+    )
 
 
 def residuals_vs_predicted(
@@ -464,9 +467,10 @@ def residuals_vs_predicted(
     _model_points(fig, series, "predicted", "residual", max_points, seed)
     return _layout(
         fig,
-        "Residuals against predicted" + _sampled_note(series, max_points),
+        "Residuals against predicted",
         "predicted",
         "residual (actual − predicted)",
+        subtitle=_sampled_note(series, max_points),
     )
 
 
@@ -488,7 +492,7 @@ def residual_histogram(series: Mapping[str, pd.DataFrame], bins: int = 40) -> go
             mode="lines",
             name=name,
             line={"color": colour(i), "width": 2, "shape": "hvh"},
-            hovertemplate="residual ≈ %{x:.4g}<br>%{y:,} rows<extra>" + name + "</extra>",
+            hovertemplate="residual ≈ %{x:,.4~r}<br>%{y:,} rows<extra>" + name + "</extra>",
         )
     fig.add_vline(x=0, line=_GUIDE)
     return _layout(fig, "Distribution of residuals", "residual (actual − predicted)", "rows")

@@ -24,7 +24,7 @@ from mlcore.jobs import Job, JobState
 from mlcore.models import HyperParam, get_model
 from mlcore.schema import Task
 from mlcore.split import Split, make_split
-from mlcore.train import METRICS, Run, main_metric, predict, sample, score
+from mlcore.train import METRICS, Run, predict, sample, score
 
 Report = Callable[[dict[str, Any]], None]
 Kind = Literal["oof", "learning", "validation"]
@@ -76,9 +76,9 @@ def _fit(pipeline: Any, X: pd.DataFrame, y: np.ndarray) -> Any:
 
 
 def _metric(run: Run, metric: str | None) -> str:
-    metric = metric or main_metric(run.task)
+    metric = metric or run.default_metric
     if metric not in METRICS or METRICS[metric].task is not run.task:
-        raise EvalError(f"'{metric}' is not a {run.task.value} score.", f"Use {main_metric(run.task)}.")
+        raise EvalError(f"'{metric}' is not a {run.task.value} score.", f"Use {run.default_metric}.")
     return metric
 
 

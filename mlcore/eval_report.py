@@ -23,10 +23,11 @@ from mlcore.evaluate import (
     display_names,
     evaluate_run,
     largest_errors,
+    numbered,
 )
 from mlcore.explanations import explain
 from mlcore.schema import Task
-from mlcore.train import METRICS, Run, main_metric
+from mlcore.train import METRICS, Run
 
 MAX_CLASSES = 10  # per-class curves beyond this many classes are left out of the report
 STYLE = """
@@ -121,7 +122,7 @@ def _scores_section(b: _Builder, runs: list[Run], evaluations: list[RunEvaluatio
     if not cv.empty:
         b.heading("Cross-validation (mean ± standard deviation over the folds)", 3)
         b.table(cv)
-        metric = main_metric(runs[0].task)
+        metric = runs[0].default_metric
         spread = fold_scores(runs, metric)
         if spread:
             b.figures([plots.fold_spread(spread, METRICS[metric].label)])
@@ -212,5 +213,5 @@ def _regression_sections(
     b.heading("Largest errors (holdout)")
     for e in evaluations:
         b.heading(names[e.run.id], 3)
-        b.table(largest_errors(e.run, dataset, 10))
+        b.table(numbered(largest_errors(e.run, dataset, 10), dataset))
     b.explanation("largest_errors")

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 
 from mlcore.dataset import Dataset
+from mlcore.decision_rule import DEFAULTS, ScoreKind
 from mlcore.errors import MLCoreError
+from mlcore.formatting import row_numbers
 from mlcore.schema import Task
 from mlcore.train import Run, leaderboard
-
-ScoreKind = Literal["probability", "decision"]
 
 
 class EvalError(MLCoreError):
@@ -350,7 +350,7 @@ class ThresholdAnalysis:
         self._tps = np.concatenate([[0], np.cumsum(hits)])
         self._fps = np.concatenate([[0], np.cumsum(~hits)])
         self.n_positive, self.n = int(hits.sum()), len(hits)
-        self.default = 0.5 if kind == "probability" else 0.0
+        self.default = DEFAULTS[kind]  # the model's own rule
         if kind == "probability":
             self.low, self.high = 0.0, 1.0
         else:
@@ -414,6 +414,11 @@ def residual_frame(run: Run) -> pd.DataFrame:
         {"actual": actual, "predicted": predicted, "residual": residual, "abs_error": np.abs(residual)},
         index=pd.Index(run.holdout_index, name="row"),
     )
+
+
+def numbered(table: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """A table indexed by frame labels (`largest_errors`) with its rows numbered as the user counts them."""
+    return table.set_axis(pd.Index(row_numbers(dataset.frame.index, table.index), name="row"), axis=0)
 
 
 def largest_errors(run: Run, dataset: Dataset | None = None, n: int = 10) -> pd.DataFrame:

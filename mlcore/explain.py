@@ -63,6 +63,7 @@ LINEAR_BACKGROUND = 1_000
 PERMUTATION_ROWS = 2_000
 PERMUTATION_REPEATS = 5
 _PROBE_ROWS = 20
+PROGRESS_SECONDS = 0.5  # a slow explanation reports its progress this often
 
 
 @dataclass(frozen=True)
@@ -328,6 +329,7 @@ class RunExplainer:
         import shap
 
         self.pipeline, self.task, self.settings = pipeline, task, settings
+        self._on_evaluated: Callable[[int], None] | None = None  # set while `explain` reports progress
         self.classes = tuple(classes) if classes is not None else None
         self.features = [str(c) for c in preprocessor(pipeline).feature_names_in_]
         self.method = choose_method(pipeline, settings)
@@ -365,6 +367,8 @@ class RunExplainer:
     # ----- the model-agnostic path -----
 
     def _predict(self, values: np.ndarray) -> np.ndarray:
+        if self._on_evaluated is not None:
+            self._on_evaluated(len(values))
         frame = pd.DataFrame(values, columns=self.features)
         for name, dtype in self._dtypes.items():  # back to the training types (mixing made them objects)
             try:
@@ -398,15 +402,20 @@ class RunExplainer:
         X = X[self.features]
         size = chunk or (1 if self.method == "kernel" else 500)
         parts, bases, model_parts = [], [], []
-        for start in range(0, len(X), size):
-            with threadpool_limits(1):  # OpenMP models slow down many times over on a busy machine
-                values, base, model_data = self._explain_chunk(X.iloc[start : start + size])
-            parts.append(values)
-            bases.append(base)
-            model_parts.append(model_data)
-            if report is not None:
-                done = min(start + size, len(X))
-                report({"progress": done / len(X), "message": f"explained {done:,} of {len(X):,} rows"})
+        try:
+            for start in range(0, len(X), size):
+                if report is not None and self.method == "kernel":
+                    self._on_evaluated = self._kernel_progress(report, start, len(X))
+                with threadpool_limits(1):  # OpenMP models slow down many times over on a busy machine
+                    values, base, model_data = self._explain_chunk(X.iloc[start : start + size])
+                parts.append(values)
+                bases.append(base)
+                model_parts.append(model_data)
+                if report is not None:
+                    done = min(start + size, len(X))
+                    report({"progress": done / len(X), "message": f"explained {done:,} of {len(X):,} rows"})
+        finally:
+            self._on_evaluated = None
         if parts:
             values, base = np.concatenate(parts), np.concatenate(bases)
         else:
@@ -427,6 +436,25 @@ class RunExplainer:
             seconds=time.perf_counter() - started,
             notes=notes,
         )
+
+    def _kernel_progress(self, report: Report, row: int, rows: int) -> Callable[[int], None]:
+        """Progress inside one row of the model-agnostic explainer, which may take minutes: it asks the
+        model for about `nsamples × background` predictions per row, so those calls are counted."""
+        expected = max(1, self._nsamples() * len(self.background))
+        evaluated, last = 0, 0.0
+
+        def on_evaluated(n: int) -> None:
+            nonlocal evaluated, last
+            evaluated += n
+            now = time.perf_counter()
+            if now - last >= PROGRESS_SECONDS:
+                last = now
+                within = min(evaluated / expected, 0.99)
+                report(
+                    {"progress": (row + within) / rows, "message": f"explaining row {row + 1:,} of {rows:,}"}
+                )
+
+        return on_evaluated
 
     def _explain_chunk(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         with warnings.catch_warnings():
@@ -579,6 +607,8 @@ def explain_run(
 ) -> GlobalExplanation:
     """Global SHAP values and permutation importance; progress goes to `report`."""
     started = time.perf_counter()
+    if report is not None and explainer is None:
+        report({"progress": 0.0, "message": "preparing the explainer (a summary of the training rows)"})
     explainer = explainer or run_explainer(run, dataset, settings)
     rows = rows_to_explain(run, dataset, settings.rows_for(explainer.method), settings.seed)
 
@@ -656,8 +686,9 @@ def permutation_check(run: Any, dataset: Dataset, seed: int = 0) -> tuple[pd.Dat
 
 
 def confidently_wrong(run: Any, limit: int = 20) -> pd.DataFrame:
-    """Holdout rows the model got most confidently wrong (largest errors, for regression)."""
-    columns = ["row", "actual", "predicted", "confidence" if run.task is Task.CLASSIFICATION else "error"]
+    """Holdout rows the model got most confidently wrong (largest errors, for regression); `row` holds
+    frame index labels, and a regression's `residual` is actual − predicted, as on the Evaluate page."""
+    columns = ["row", "actual", "predicted", "confidence" if run.task is Task.CLASSIFICATION else "residual"]
     if run.y_true is None or run.y_pred is None or run.holdout_index is None or not len(run.y_true):
         return pd.DataFrame(columns=columns)
     y_true, y_pred = np.asarray(run.y_true), np.asarray(run.y_pred)
@@ -670,9 +701,9 @@ def confidently_wrong(run: Any, limit: int = 20) -> pd.DataFrame:
         order = np.argsort(-np.nan_to_num(confidence, nan=-1.0), kind="stable")[:limit]
         chosen, score = wrong[order], confidence[order]
     else:
-        error = y_pred.astype(float) - y_true.astype(float)
-        order = np.argsort(-np.abs(error), kind="stable")[:limit]
-        chosen, score = order, error[order]
+        residual = y_true.astype(float) - y_pred.astype(float)
+        order = np.argsort(-np.abs(residual), kind="stable")[:limit]
+        chosen, score = order, residual[order]
     return pd.DataFrame(
         {
             "row": np.asarray(run.holdout_index)[chosen],

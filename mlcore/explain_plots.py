@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from mlcore.formatting import number, signed
+
 POSITIVE, NEGATIVE, NEUTRAL = "#d62728", "#1f77b4", "#9e9e9e"
 TOP = 15
 
@@ -38,7 +40,7 @@ def importance_bar(
         orientation="h",
         marker_color=NEGATIVE,
         error_x=None if error is None else {"type": "data", "array": error.reindex(shown.index).to_numpy()},
-        hovertemplate="%{y}: %{x:.4g}<extra></extra>",
+        hovertemplate="%{y}: %{x:,.4~r}<extra></extra>",
     )
     fig = go.Figure(bar)
     fig.update_xaxes(title=axis_title)
@@ -117,7 +119,7 @@ def beeswarm(
                     "colorbar": {"title": "feature value", "tickvals": [0, 1], "ticktext": ["low", "high"]},
                 },
                 text=np.concatenate(hover),
-                hovertemplate="%{text}<br>SHAP %{x:.4g}<extra></extra>",
+                hovertemplate="%{text}<br>SHAP %{x:,.4~r}<extra></extra>",
                 name="ordered values",
                 showlegend=False,
             )
@@ -130,7 +132,7 @@ def beeswarm(
                 mode="markers",
                 marker={"size": 5, "color": NEUTRAL},
                 text=np.concatenate(grey_hover),
-                hovertemplate="%{text}<br>SHAP %{x:.4g}<extra></extra>",
+                hovertemplate="%{text}<br>SHAP %{x:,.4~r}<extra></extra>",
                 name="categories or missing",
                 showlegend=False,
             )
@@ -170,7 +172,7 @@ def dependence(
                 y=shap_values.to_numpy(dtype=float),
                 mode="markers",
                 marker=marker,
-                hovertemplate=f"{name} = %{{x}}<br>SHAP %{{y:.4g}}<extra></extra>",
+                hovertemplate=f"{name} = %{{x}}<br>SHAP %{{y:,.4~r}}<extra></extra>",
             )
         )
     else:
@@ -224,7 +226,7 @@ def waterfall(
             measure=["absolute", *["relative"] * len(steps), "total"],
             y=["average prediction", *names, "this row"][::1],
             x=[base, *steps, final],
-            text=[f"{base:.4g}", *[f"{s:+.4g}" for s in steps], f"{final:.4g}"],
+            text=[number(base), *[signed(s) for s in steps], number(final)],
             textposition="outside",
             increasing={"marker": {"color": POSITIVE}},
             decreasing={"marker": {"color": NEGATIVE}},
@@ -244,7 +246,7 @@ def row_labels(row: pd.Series, width: int = 30) -> dict[str, str]:
     """'feature = value' labels for a waterfall, long values shortened."""
     labels = {}
     for name, value in row.items():
-        text = "missing" if pd.isna(value) else (f"{value:.4g}" if isinstance(value, float) else str(value))
+        text = "missing" if pd.isna(value) else (number(value) if isinstance(value, float) else str(value))
         if len(text) > width:
             text = text[: width - 1] + "…"
         labels[str(name)] = f"{name} = {text}"

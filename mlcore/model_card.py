@@ -17,6 +17,8 @@ import numpy as np
 
 from mlcore import __version__
 from mlcore.dataset import Dataset
+from mlcore.decision_rule import DecisionRule
+from mlcore.markup import markdown_text
 from mlcore.model_schema import ModelSchema, feature_kinds
 from mlcore.prep import describe_pipeline
 from mlcore.schema import Role, Task
@@ -138,12 +140,28 @@ def _metric_rows(card: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _rule_lines(card: dict[str, Any]) -> list[str]:
+    """The decision rule of a two-class model: the threshold chosen on the Evaluate page, if any."""
+    rule = card.get("decision_rule")
+    if rule:
+        return [
+            f"- Decision rule: {markdown_text(DecisionRule.from_dict(rule).sentence())} `predict.py` and the "
+            "workbench apply it; `model.joblib`'s own `predict()` keeps the default, so in your own code "
+            "compare the positive class's score with the threshold."
+        ]
+    if card.get("classes") is not None and len(card["classes"]) == 2:
+        return ["- Decision rule: the model's own (the more probable class; no threshold was chosen)."]
+    return []
+
+
 def card_markdown(card: dict[str, Any]) -> str:
-    """The card for people: the same facts as the JSON, in prose and tables."""
+    """The card for people: the same facts as the JSON, in prose and tables. Every name from the data
+    is Markdown-escaped (`markdown_text`), so it reads as text and cannot become a link or HTML."""
+    md = markdown_text
     data, model = card["dataset"], card["model"]
     task = Task(card["task"])
     lines = [
-        f"# Model card: {card['title']}",
+        f"# Model card: {md(card['title'])}",
         "",
         f"Created {card['created']} with {card['made_with']} (run `{card['run_id']}`).",
         "",
@@ -157,29 +175,32 @@ def card_markdown(card: dict[str, Any]) -> str:
         "",
         "## Data",
         "",
-        f"- Dataset: **{data['name']}** ({data['source']}), "
+        f"- Dataset: **{md(data['name'])}** ({md(data['source'])}), "
         f"{data['rows']:,} rows × {data['columns']} columns",
         f"- Content hash: `{data['content_hash']}`",
-        f"- Target: **{card['target']}** ({task.value})",
+        f"- Target: **{md(card['target'])}** ({task.value})",
     ]
     if card["classes"] is not None:
-        lines.append(f"- Classes: {', '.join(map(str, card['classes']))}")
+        lines.append(f"- Classes: {', '.join(md(c) for c in card['classes'])}")
     lines += ["", "| column | type | dtype | role | missing |", "|---|---|---|---|---|"]
     lines += [
-        f"| {c['name']} | {c['type']} | {c['dtype']} | {c['role']} | {c['missing']} |" for c in card["schema"]
+        f"| {md(c['name'])} | {c['type']} | {md(c['dtype'])} | {c['role']} | {c['missing']} |"
+        for c in card["schema"]
     ]
     lines += ["", "## Preprocessing", ""]
-    lines += [f"- {step}" for step in card["preprocessing"]["steps"]] or ["- (see model_card.json)"]
+    lines += [f"- {md(step)}" for step in card["preprocessing"]["steps"]] or ["- (see model_card.json)"]
     lines += [
         "",
         "## Model",
         "",
         f"- {model['name']} (`{model['estimator']}`)",
-        f"- Parameters: `{json.dumps(model['params'])}`",
+        f"- Parameters: {md(json.dumps(model['params']))}",
         f"- Seed: {card['seed']}",
-        f"- Split: {card['split']['description']}",
+        f"- Split: {md(card['split']['description'])}",
         f"- Trained on {card['training']['rows']:,} rows"
         + (" (a sample)" if card["training"]["sampled"] else ""),
+        *[f"- Note: {md(note)}" for note in card["training"]["notes"]],
+        *_rule_lines(card),
         "",
         "## Metrics",
         "",
@@ -193,9 +214,9 @@ def card_markdown(card: dict[str, Any]) -> str:
     lines += [f"- `{name}`: {what}" for name, what in card.get("files", {}).items()]
     onnx = card.get("onnx")
     if onnx:
-        lines += ["", f"ONNX: {onnx['note']}"]
+        lines += ["", f"ONNX: {md(onnx['note'])}"]
     lines += ["", "## Library versions", ""]
     lines += [f"- {name} {version}" for name, version in card["versions"].items()]
     if card.get("notes"):
-        lines += ["", "## Notes", ""] + [f"- {note}" for note in card["notes"]]
+        lines += ["", "## Notes", ""] + [f"- {md(note)}" for note in card["notes"]]
     return "\n".join(lines) + "\n"

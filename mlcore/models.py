@@ -984,15 +984,18 @@ def cost_warning(spec: ModelSpec, n_rows: int, n_features: int, folds: int = 5) 
     capped = estimate_seconds(spec, spec.sample_cap, n_features, folds)
     message = (
         f"{spec.name} takes time that grows faster than the number of rows: on all {n_rows:,} rows it "
-        f"would take about {_duration(full)}. By default it trains on a random sample of "
-        f"{spec.sample_cap:,} rows (about {_duration(capped)}); you can lift the cap."
+        f"would take {_duration(full)}. By default it trains on a random sample of "
+        f"{spec.sample_cap:,} rows ({_duration(capped)}); you can lift the cap."
     )
     return CostWarning(spec.key, n_rows, spec.sample_cap, full, capped, message)
 
 
 def _duration(seconds: float) -> str:
+    """'under a second', 'about 4 s', 'about 12 min': rough (a fraction of a second is not 'about 1 s')."""
+    if seconds < 1:
+        return "under a second"
     if seconds < 60:
-        return f"{max(seconds, 1):.0f} s"
+        return f"about {seconds:.0f} s"
     if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+        return f"about {seconds / 60:.0f} min"
+    return f"about {seconds / 3600:.1f} h"

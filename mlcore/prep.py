@@ -480,7 +480,33 @@ def build_pipeline(
         ("prep", build_preprocessor(dataset, prep, seed)),
         *dataset_steps(dataset, prep, seed, spec.sparse_ok),
     ]
+    if weights_by_oversampling(dataset, prep, model_key):
+        from imblearn.over_sampling import RandomOverSampler
+
+        steps.append(("resample", RandomOverSampler(random_state=seed)))
     return Pipeline([*steps, ("model", model)])
+
+
+def weights_by_oversampling(dataset: Dataset, prep: PrepSpec, model_key: str | None) -> bool:
+    """Class weights were asked for, but the model takes none (k-NN, naive Bayes, MLP): the rare classes
+    are oversampled inside each training fold instead, which balances the classes the same way."""
+    if not model_key or prep.imbalance != "class_weight" or dataset.task is not Task.CLASSIFICATION:
+        return False
+    from mlcore.models import get_model
+
+    return not get_model(dataset.task, model_key).class_weight
+
+
+def oversampling_note(dataset: Dataset, prep: PrepSpec, model_key: str | None) -> str:
+    """The plain sentence for `weights_by_oversampling`, or ''."""
+    if not weights_by_oversampling(dataset, prep, model_key):
+        return ""
+    from mlcore.models import get_model
+
+    return (
+        f"{get_model(dataset.task, model_key).name} takes no class weights, so the rarer classes were "
+        "oversampled (rows repeated at random, in the training rows of each fold only) instead"
+    )
 
 
 def prep_notes(dataset: Dataset, prep: PrepSpec, model_key: str | None = None) -> list[str]:
@@ -491,12 +517,8 @@ def prep_notes(dataset: Dataset, prep: PrepSpec, model_key: str | None = None) -
             f"{NUMERIC_IMPUTE[prep.numeric.impute].capitalize()} imputation is slow on "
             f"{dataset.n_rows:,} rows; median imputation is much faster."
         )
-    if model_key and prep.imbalance == "class_weight" and dataset.task is Task.CLASSIFICATION:
-        from mlcore.models import get_model
-
-        spec = get_model(dataset.task, model_key)
-        if not spec.class_weight:
-            notes.append(f"{spec.name} does not support class weights; it trains without them.")
+    if note := oversampling_note(dataset, prep, model_key):
+        notes.append(note + ".")
     return notes
 
 
@@ -553,7 +575,11 @@ def describe_pipeline(dataset: Dataset, prep: PrepSpec, model_key: str | None = 
         lines.append(f"Keep the {prep.k_best} best features by {K_BEST_SCORES[prep.k_best_score]}.")
     if prep.pca_components is not None:
         lines.append(f"Project onto principal components (PCA, {prep.pca_components:g}).")
-    if prep.imbalance != "none":
+    if weights_by_oversampling(dataset, prep, model_key):
+        lines.append(
+            "Class imbalance: random oversampling, as this model takes no class weights (training rows only)."
+        )
+    elif prep.imbalance != "none":
         lines.append(f"Class imbalance: {IMBALANCE[prep.imbalance]} (training rows only).")
     if model_key and dataset.task is not None:
         from mlcore.models import get_model

@@ -26,9 +26,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
+from mlcore.class_balance import ClassCounts, default_metric, target_counts
 from mlcore.dataset import Dataset
 from mlcore.models import default_set, get_model
-from mlcore.prep import PrepSpec, build_pipeline
+from mlcore.prep import PrepSpec, build_pipeline, oversampling_note
 from mlcore.schema import Task
 from mlcore.split import Split, SplitSpec, make_split
 from mlcore.train_errors import TrainInputError, explain_failure
@@ -63,10 +64,6 @@ METRICS: dict[str, Metric] = {
 
 def metrics_for(task: Task) -> list[str]:
     return [key for key, m in METRICS.items() if m.task is task]
-
-
-def main_metric(task: Task) -> str:
-    return "accuracy" if task is Task.CLASSIFICATION else "r2"
 
 
 @dataclass(frozen=True)
@@ -131,11 +128,17 @@ class Run:
     sampled: bool = False
     notes: tuple[str, ...] = ()
     versions: dict[str, str] = field(default_factory=dict)
+    class_counts: ClassCounts = ()  # rows per class in the whole table (classification)
     pipeline: Any = None
 
     @property
     def ok(self) -> bool:
         return self.status is RunStatus.OK
+
+    @property
+    def default_metric(self) -> str:
+        """The score runs on this data are ranked by unless the user chooses one."""
+        return default_metric(self.task, self.class_counts)
 
     @property
     def label(self) -> str:
@@ -239,6 +242,7 @@ def _base_run(request: TrainRequest, choice: ModelChoice, status: RunStatus, mes
         status=status,
         message=message,
         versions=library_versions(),
+        class_counts=target_counts(dataset),
     )
 
 
@@ -474,10 +478,12 @@ def train_model(
         )
     sampled = len(train_rows) < len(split.train)
     notes = (
-        (f"trained on a sample of {len(train_rows):,} of {len(split.train):,} training rows",)
+        [f"trained on a sample of {len(train_rows):,} of {len(split.train):,} training rows"]
         if sampled
-        else ()
+        else []
     )
+    if weights_note := oversampling_note(dataset, request.prep, choice.key):
+        notes.append(weights_note)
     return replace(
         base,
         warnings=tuple(cv.warnings),
@@ -495,7 +501,7 @@ def train_model(
         total_seconds=time.perf_counter() - started,
         n_train_rows=len(train_rows),
         sampled=sampled,
-        notes=notes,
+        notes=tuple(notes),
         pipeline=pipeline,
     )
 
@@ -515,7 +521,7 @@ def leaderboard(runs: list[Run], metric: str | None = None) -> pd.DataFrame:
     if not runs:
         return pd.DataFrame(columns=columns)
     task = runs[0].task
-    metric = metric or main_metric(task)
+    metric = metric or runs[0].default_metric
     if metric not in METRICS or METRICS[metric].task is not task:
         raise TrainInputError(
             f"'{metric}' is not a {task.value} metric.", f"Choose one of: {', '.join(metrics_for(task))}."

@@ -15,8 +15,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from mlcore.class_balance import default_metric, target_counts
 from mlcore.models import HyperParam, ModelSpec, get_model
-from mlcore.train import METRICS, ModelChoice, TrainRequest, cross_validate, main_metric
+from mlcore.train import METRICS, ModelChoice, TrainRequest, cross_validate
 from mlcore.train_errors import ParamError, TrainInputError, explain_failure
 
 Method = Literal["tpe", "random", "grid"]
@@ -136,7 +137,7 @@ def validate_tuning(request: TrainRequest, spec: TuneSpec) -> str:
     if not params:
         raise ParamError(f"{model.name} has no settings to tune.", "Choose another model.")
     model.resolve(spec.base_params)
-    metric = spec.metric or main_metric(task)
+    metric = spec.metric or default_metric(task, target_counts(request.dataset))
     if metric not in METRICS or METRICS[metric].task is not task:
         raise TrainInputError(f"'{metric}' is not a {task.value} metric.", "Choose a metric of this task.")
     return metric

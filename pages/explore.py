@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mlcore.markup import markdown_text
 from mlcore.schema import Task
 from ui import explore_cache as cache
 from ui.explore_report import report_tab
@@ -33,8 +34,8 @@ view = cache.target_view(key, dataset)
 alerts = cache.alerts(key, dataset)
 
 st.caption(
-    f"{dataset.name} · statistics use all {dataset.n_rows:,} rows; charts that draw one mark per row use a "
-    "uniform random sample, stated on the chart."
+    f"{markdown_text(dataset.name)} · statistics use all {dataset.n_rows:,} rows; charts that draw one mark "
+    "per row use a uniform random sample, stated on the chart."
 )
 draw_summary(overview)
 left, right = st.columns([3, 2])

@@ -7,6 +7,8 @@ import shlex
 import streamlit as st
 
 from mlcore.bundle import FILE_DESCRIPTIONS, bundle_filename, onnx_outlook
+from mlcore.decision_rule import rule_for
+from mlcore.markup import markdown_code, markdown_text
 from mlcore.models import get_model
 from mlcore.prep import PrepSpec
 from mlcore.split import SplitSpec
@@ -24,7 +26,8 @@ st.caption(
 )
 dataset = require_target(ws, "export a model")
 run = pick_run(ws, dataset, "export it")
-texts = code(run, dataset)
+rule = rule_for(run.classes, run.proba is not None, ws.evaluation.thresholds.get(run.id))
+texts = code(run, dataset, rule)
 
 left, right = st.columns([3, 2])
 with left:
@@ -41,11 +44,22 @@ with left:
         else "ONNX: included when the converted model agrees with the pipeline (the card says how well)."
     )
     for note in texts.notes:
-        st.caption(note)
+        st.caption(markdown_text(note))
+    if rule is not None:
+        st.info(
+            f"{markdown_text(rule.sentence())} The threshold was chosen on the Evaluate page: the model card "
+            "states it and predict.py applies it (model.joblib's own predict() keeps the default).",
+            icon=":material/tune:",
+        )
+    elif run.classes is not None and len(run.classes) == 2:
+        st.caption(
+            "Decision rule: the model's own (the more probable class). A threshold chosen on the Evaluate "
+            "page goes into the bundle."
+        )
 with right:
     st.download_button(
         "Download the bundle (.zip)",
-        data=lambda: bundle(run, dataset).zip_bytes(),
+        data=lambda: bundle(run, dataset, rule).zip_bytes(),
         file_name=bundle_filename(run, dataset),
         mime="application/zip",
         type="primary",
@@ -57,7 +71,8 @@ with right:
     st.markdown(
         "**On your machine**\n\n"
         "1. Unzip the bundle and `pip install -r requirements.txt`\n"
-        f"2. `python train.py {texts.data_file}`: rebuilds the model, prints the card's metrics\n"
+        f"2. {markdown_code('python train.py ' + shlex.quote(texts.data_file))}: rebuilds the model, prints "
+        "the card's metrics\n"
         "3. `python predict.py new_rows.csv -o predictions.csv`"
     )
     defaults = get_model(run.task, run.model_key).defaults()
@@ -65,11 +80,15 @@ with right:
     st.caption(
         ("The same bundle" if default else "A bundle with the default preprocessing, split and settings")
         + " from the command line"
-        + ("" if texts.data_file == dataset.name else f" (with the {texts.data_file} of the bundle)")
+        + (
+            ""
+            if texts.data_file == dataset.name
+            else f" (with the {markdown_text(texts.data_file)} of the bundle)"
+        )
         + ":"
     )
     st.code(
-        f"python -m mlcore export {shlex.quote(texts.data_file)} --target {shlex.quote(run.target)} "
+        f"mlcore export {shlex.quote(texts.data_file)} --target {shlex.quote(run.target)} "
         f"--model {run.model_key} --seed {run.seed} -o bundle.zip",
         language="bash",
         wrap_lines=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mlcore.markup import markdown_text
 from ui.predict_views import batch, choose_predictor, import_panel, one_row
 from ui.state import get_workspace
 from ui.use_runs import TRAIN_PAGE, no_model_message
@@ -29,10 +30,13 @@ if chosen is None:
 predictor, run = chosen
 schema = predictor.schema
 st.caption(
-    f"Predicts **{schema.target}** ({schema.task.value}) from {len(schema.features)} column(s): "
-    + ", ".join(schema.names[:12])
+    f"Predicts **{markdown_text(schema.target)}** ({schema.task.value}) from "
+    f"{len(schema.features)} column(s): "
+    + markdown_text(", ".join(schema.names[:12]))
     + (" …" if len(schema.names) > 12 else "")
 )
+if predictor.rule is not None:
+    st.caption(f"{markdown_text(predictor.rule.sentence())} The threshold was chosen on the Evaluate page.")
 
 form_tab, file_tab = st.tabs(["One row", "A file"])
 with form_tab:

@@ -17,6 +17,7 @@ from mlcore.evaluate import (
     ThresholdPoint,
     confusion,
 )
+from mlcore.markup import markdown_text
 from mlcore.train import Run
 from mlcore.workspace import Workspace
 from ui.evaluate_cache import CONFIG, FrozenFigure, cached, chart, freeze, names
@@ -86,7 +87,10 @@ def curves_tab(ws: Workspace, runs: list[Run], evaluations: list[RunEvaluation])
         label = st.selectbox("Class against the rest", classes, key="evaluate_curve_class")
     else:
         label = classes[1]
-        st.caption(f"Positive class: **{label}** (the curves treat '{classes[0]}' as negative).")
+        st.caption(
+            f"Positive class: **{markdown_text(label)}** (the curves treat '{markdown_text(classes[0])}' as "
+            "negative)."
+        )
     key = (tuple(e.run.id for e in scored), label)
     roc = [(labels[e.run.id], c) for e in scored for c in e.roc if c.label == label]
     pr = [(labels[e.run.id], c) for e in scored for c in e.pr if c.label == label]
@@ -188,7 +192,8 @@ def threshold_panel(
 
     what = "probability of" if t.kind == "probability" else "decision value for"
     value = st.slider(
-        f"Threshold: a row is called '{t.positive}' when the model's {what} '{t.positive}' is above it",
+        f"Threshold: a row is called '{markdown_text(t.positive)}' when the model's {what} "
+        f"'{markdown_text(t.positive)}' is above it",
         t.low,
         t.high,
         step=step,
@@ -211,7 +216,8 @@ def threshold_panel(
         )
     )
     table = _scores_table(point, default, metric)
-    st.markdown(f"{table}\n\n{best_text}")  # one element: cheaper to redraw
+    carried = "Predict and Export use the threshold set here as this model's decision rule."
+    st.markdown(f"{table}\n\n{best_text} {carried}")  # one element: cheaper to redraw
     st.button("Use the best threshold", on_click=use_best, key=f"best@{e.run.id}")
     # The figure is built once per run and metric; moving the slider only refills it.
     view = cached(

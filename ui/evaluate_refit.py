@@ -10,8 +10,9 @@ import streamlit as st
 from mlcore import eval_plots as plots
 from mlcore.dataset import Dataset
 from mlcore.eval_refit import AnalysisState, Kind, param_values
+from mlcore.markup import markdown_text
 from mlcore.models import get_model
-from mlcore.train import METRICS, Run, main_metric, metrics_for
+from mlcore.train import METRICS, Run, metrics_for
 from mlcore.workspace import Workspace
 from ui.evaluate_cache import chart, names
 from ui.evaluate_help import explanation
@@ -41,7 +42,7 @@ def analyses(
         )
     for run in runs:
         if states[run.id].state == "failed":
-            st.warning(f"{run.label}: {states[run.id].error}", icon=":material/warning:")
+            st.warning(markdown_text(f"{run.label}: {states[run.id].error}"), icon=":material/warning:")
     running = [keys[r.id] for r in runs if states[r.id].state == "running"]
     if running:
         _progress(ws, running, names(runs), kind)
@@ -76,7 +77,7 @@ def learning_tab(ws: Workspace, dataset: Dataset, runs: list[Run]) -> None:
     metric = right.selectbox(
         "Score",
         options,
-        index=options.index(ws.metric if ws.metric in options else main_metric(run.task)),
+        index=options.index(ws.metric if ws.metric in options else run.default_metric),
         format_func=lambda m: METRICS[m].label,
         key="evaluate_curve_metric",
     )

@@ -6,13 +6,13 @@ import streamlit as st
 
 from mlcore import eval_plots as plots
 from mlcore.dataset import Dataset
-from mlcore.evaluate import RunEvaluation, largest_errors
+from mlcore.evaluate import RunEvaluation, largest_errors, numbered
 from mlcore.train import Run
 from mlcore.workspace import Workspace
 from ui.evaluate_cache import chart, names, table
 from ui.evaluate_help import explanation
 
-NUMBER = st.column_config.NumberColumn(format="%.4g")
+NUMBER = st.column_config.NumberColumn(format="localized")  # 1,822.4, never 1.822e+03
 
 
 def predictions_tab(ws: Workspace, runs: list[Run], evaluations: list[RunEvaluation]) -> None:
@@ -37,8 +37,12 @@ def errors_tab(ws: Workspace, dataset: Dataset, runs: list[Run]) -> None:
     run = by_id[left.selectbox("Model", list(by_id), format_func=labels.get, key="evaluate_errors_run")]
     n = right.number_input("Rows", 1, 500, 10, key="evaluate_errors_n")
     config = {c: NUMBER for c in ("actual", "predicted", "residual")}
-    config["abs_error"] = st.column_config.NumberColumn("absolute error", format="%.4g")
+    config["abs_error"] = st.column_config.NumberColumn("absolute error", format="localized")
+    config["row"] = st.column_config.NumberColumn(help="As in the file: 1 is the first row of data.")
     table(
-        "largest_errors", (run.id, int(n)), lambda: largest_errors(run, dataset, int(n)), column_config=config
+        "largest_errors",
+        (run.id, int(n)),
+        lambda: numbered(largest_errors(run, dataset, int(n)), dataset),
+        column_config=config,
     )
     explanation(ws, "largest_errors")

@@ -15,7 +15,8 @@ from mlcore.eval_compare import (
     holdout_table,
 )
 from mlcore.evaluate import RunEvaluation, eval_metrics_for
-from mlcore.train import METRICS, Run, main_metric, metrics_for
+from mlcore.markup import markdown_text
+from mlcore.train import METRICS, Run, metrics_for
 from mlcore.workspace import Workspace
 from ui.evaluate_cache import cached, chart, table
 from ui.evaluate_help import explanation, metric_explanations
@@ -47,7 +48,7 @@ def scores_tab(ws: Workspace, runs: list[Run], evaluations: list[RunEvaluation])
     table("holdout_table", ids(runs), lambda: _as_text(holdout_table(evaluations)), height="content")
     for e in evaluations:
         for note in e.notes:
-            st.caption(note)
+            st.caption(markdown_text(note))
     metric_explanations(ws, eval_metrics_for(task))
 
 
@@ -65,7 +66,7 @@ def class_report_tab(ws: Workspace, runs: list[Run], evaluations: list[RunEvalua
 def _fold_spread(ws: Workspace, runs: list[Run]) -> None:
     task = runs[0].task
     options = [m for m in metrics_for(task) if any(r.fold_scores.get(m) for r in runs)]
-    default = ws.metric if ws.metric in options else main_metric(task)
+    default = ws.metric if ws.metric in options else runs[0].default_metric
     metric = st.segmented_control(
         "Spread over the folds of",
         options,

@@ -16,6 +16,8 @@ from mlcore.explain import (
     choose_method,
     confidently_wrong,
 )
+from mlcore.formatting import number, percent, row_numbers, signed
+from mlcore.markup import markdown_text
 from mlcore.predict import safe_csv_bytes
 from mlcore.schema import Task
 from mlcore.train import Run
@@ -82,7 +84,7 @@ def draw_global(result: GlobalExplanation) -> None:
     """Importance (SHAP beside permutation), the beeswarm summary and the dependence plot."""
     shap = result.shap
     for note in (*shap.notes, *result.notes):
-        st.caption(note)
+        st.caption(markdown_text(note))
     top = st.columns([2, 2, 1], vertical_alignment="bottom")
     with top[0]:
         output = _output_choice(shap, "explain_output", allow_all=True)
@@ -126,7 +128,10 @@ def draw_global(result: GlobalExplanation) -> None:
     matrix = shap.matrix(shown, expanded)
     which = f", class {shap.outputs[shown]}" if len(shap.outputs) > 1 else ""
     if output is None and len(shap.outputs) > 1:
-        st.caption(f"The plots below show the class {shap.outputs[shown]}; choose a class above for another.")
+        st.caption(
+            f"The plots below show the class {markdown_text(shap.outputs[shown])}; choose a class above for "
+            "another."
+        )
     title = f"Each row's effect per feature{which}"
     st.plotly_chart(
         plots.beeswarm(matrix, shap.shown_data(expanded), _unit(shap), title=title), key="explain_swarm"
@@ -151,15 +156,22 @@ def draw_global(result: GlobalExplanation) -> None:
     )
 
 
-def _row_label(row: object, wrong: pd.DataFrame) -> str:
+def _row_label(row: object, number: int, wrong: pd.DataFrame) -> str:
+    """'row 652: actual 3, predicted 5 (99.8% sure)': `number` counts rows as the user does."""
     hit = wrong[wrong["row"] == row]
     if hit.empty:
-        return f"row {row}"
+        return f"row {number:,}"
     first = hit.iloc[0]
     extra = (
-        f" ({first.iloc[3]:.0%} sure)" if hit.columns[3] == "confidence" else f" (error {first.iloc[3]:+.3g})"
+        f" ({percent(first.iloc[3])} sure)"
+        if hit.columns[3] == "confidence"
+        else f" (residual {signed(first.iloc[3])})"
     )
-    return f"row {row}: actual {first['actual']}, predicted {first['predicted']}{extra}"
+    return f"row {number:,}: actual {_value(first['actual'])}, predicted {_value(first['predicted'])}{extra}"
+
+
+def _value(value: object) -> str:
+    return number(value) if isinstance(value, float | np.floating) else str(value)
 
 
 def draw_row(run: Run, dataset: Dataset, settings: ExplainSettings) -> None:
@@ -171,10 +183,19 @@ def draw_row(run: Run, dataset: Dataset, settings: ExplainSettings) -> None:
         return
     what = "most confidently wrong predictions" if run.task is Task.CLASSIFICATION else "largest errors"
     with st.expander(f"The {what} on the holdout ({len(wrong)})", expanded=False):
-        st.dataframe(wrong, hide_index=True)
+        st.dataframe(
+            wrong.assign(row=row_numbers(dataset.frame.index, wrong["row"])),
+            hide_index=True,
+            column_config={"residual": st.column_config.NumberColumn(format="localized")},
+        )
     choices = list(dict.fromkeys([*wrong["row"].tolist(), *holdout]))
+    numbers = dict(zip(choices, row_numbers(dataset.frame.index, choices), strict=True))
     row = st.selectbox(
-        "Row to explain", choices, format_func=lambda r: _row_label(r, wrong), key="explain_row"
+        "Row to explain",
+        choices,
+        format_func=lambda r: _row_label(r, numbers[r], wrong),
+        key="explain_row",
+        help="Rows are numbered as in the file (1 is the first row of data).",
     )
     X = dataset.frame.loc[[row], [str(c) for c in run.pipeline.steps[0][1].feature_names_in_]]
     predicted = run.y_pred[holdout.index(row)] if run.y_pred is not None else None
@@ -197,7 +218,7 @@ def draw_local(explanation: Explanation, key: str, predicted: object = None) -> 
     st.plotly_chart(figure, key=key)
     total = float(np.sum(values)) + float(explanation.base[0, output])
     st.caption(
-        f"Starting from the average output {float(explanation.base[0, output]):.4g}, each bar is one "
-        f"column's push up (red) or down (blue); together they reach this row's output {total:.4g} "
+        f"Starting from the average output {number(float(explanation.base[0, output]))}, each bar is one "
+        f"column's push up (red) or down (blue); together they reach this row's output {number(total)} "
         f"({_unit(explanation)}{', for class ' + outputs[output] if len(outputs) > 1 else ''})."
     )

@@ -7,22 +7,23 @@ import streamlit as st
 
 from mlcore.bundle import Bundle, BundleCode, build_bundle, bundle_code
 from mlcore.dataset import Dataset
+from mlcore.decision_rule import DecisionRule
 from mlcore.train import Run
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _code(run_id: str, _run: Run, _dataset: Dataset) -> BundleCode:
-    return bundle_code(_run, _dataset)
+def _code(run_id: str, rule: DecisionRule | None, _run: Run, _dataset: Dataset) -> BundleCode:
+    return bundle_code(_run, _dataset, rule=rule)
 
 
-def code(run: Run, dataset: Dataset) -> BundleCode:
-    return _code(run.id, run, dataset)
+def code(run: Run, dataset: Dataset, rule: DecisionRule | None) -> BundleCode:
+    return _code(run.id, rule, run, dataset)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _bundle(run_id: str, _run: Run, _dataset: Dataset) -> Bundle:
-    return build_bundle(_run, _dataset)
+def _bundle(run_id: str, rule: DecisionRule | None, _run: Run, _dataset: Dataset) -> Bundle:
+    return build_bundle(_run, _dataset, rule=rule)
 
 
-def bundle(run: Run, dataset: Dataset) -> Bundle:
-    return _bundle(run.id, run, dataset)
+def bundle(run: Run, dataset: Dataset, rule: DecisionRule | None) -> Bundle:
+    return _bundle(run.id, rule, run, dataset)

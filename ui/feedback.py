@@ -5,12 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from mlcore.errors import MLCoreError
+from mlcore.markup import markdown_text
 
 
 def show_problem(problem: MLCoreError | None) -> None:
     if problem is None:
         return
-    st.error(
-        f"**{problem.message}**\n\n{problem.hint}" if problem.hint else problem.message,
-        icon=":material/warning:",
-    )
+    message, hint = markdown_text(problem.message), markdown_text(problem.hint)  # names in them are text
+    st.error(f"**{message}**\n\n{hint}" if hint else message, icon=":material/warning:")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from mlcore.dataset import Dataset
+from mlcore.markup import markdown_text
 from mlcore.workspace import Workspace
 
 DATA_PAGE = "pages/data.py"
@@ -17,8 +18,8 @@ def require_target(workspace: Workspace, doing: str) -> Dataset:
         st.info(f"No dataset yet. Load one on the Data page before you {doing}.", icon=":material/info:")
     elif dataset.target is None or dataset.task is None:
         st.info(
-            f"'{dataset.name}' has no target yet. Choose the column to predict on the Data page before "
-            f"you {doing}.",
+            f"'{markdown_text(dataset.name)}' has no target yet. Choose the column to predict on the Data "
+            f"page before you {doing}.",
             icon=":material/info:",
         )
     else:

@@ -9,8 +9,10 @@ from collections import Counter
 import pandas as pd
 import streamlit as st
 
+from mlcore.class_balance import ranking_reason
 from mlcore.dataset import Dataset
-from mlcore.train import METRICS, Run, RunStatus, leaderboard, main_metric, metrics_for
+from mlcore.markup import markdown_text
+from mlcore.train import METRICS, Run, RunStatus, leaderboard, metrics_for
 from mlcore.training_jobs import TrainingSnapshot
 from mlcore.workspace import Workspace
 
@@ -85,16 +87,23 @@ def draw_leaderboard(ws: Workspace, dataset: Dataset) -> None:
         st.caption("Trained models appear here as they finish.")
         return
     options = metrics_for(dataset.task)
-    chosen = ws.metric if ws.metric in options else main_metric(dataset.task)
+    chosen = ws.metric if ws.metric in options else runs[0].default_metric
+    key = f"leaderboard_metric@{ws.revision}"
+
+    def remember() -> None:  # only a choice the user makes is kept: the default follows the data
+        ws.metric = st.session_state[key]
+
     metric = st.selectbox(
         "Rank by",
         options,
         index=options.index(chosen),
         format_func=lambda m: METRICS[m].label,
-        key=f"leaderboard_metric@{ws.revision}",
+        key=key,
+        on_change=remember,
         help="The models are ordered by the mean of this score over the cross-validation folds.",
     )
-    ws.metric = metric
+    if metric == runs[0].default_metric and (reason := ranking_reason(dataset.task, runs[0].class_counts)):
+        st.caption(reason + " Choose another score above to rank by it.")
     table = leaderboard(runs, metric)
     sampled = {r.id for r in runs if r.sampled}
     table.insert(table.columns.get_loc("rows") + 1, "sampled", table["run id"].isin(sampled))
@@ -120,7 +129,8 @@ def draw_leaderboard(ws: Workspace, dataset: Dataset) -> None:
         "Clear this dataset's leaderboard",
         key="clear_runs",
         on_click=ws.clear_runs,
-        help=f"Removes the models trained on '{dataset.name}' to predict '{dataset.target}'. Models "
+        help=f"Removes the models trained on '{markdown_text(dataset.name)}' to predict "
+        f"'{markdown_text(dataset.target)}'. Models "
         "trained on other datasets or targets in this session are kept.",
     )
 
@@ -128,7 +138,10 @@ def draw_leaderboard(ws: Workspace, dataset: Dataset) -> None:
 def _problems(runs: list[Run]) -> None:
     for run in runs:
         if run.status in (RunStatus.FAILED, RunStatus.TIMED_OUT):
-            st.warning(f"**{run.label}** {run.status.value}: {run.message}", icon=":material/warning:")
+            st.warning(
+                f"**{markdown_text(run.label)}** {run.status.value}: {markdown_text(run.message)}",
+                icon=":material/warning:",
+            )
 
 
 def _repeats(ws: Workspace, runs: list[Run]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from mlcore.dataset import Dataset
+from mlcore.markup import markdown_text
 from mlcore.models import HyperParam, ModelSpec, cost_warning, default_set, models_for
 from mlcore.prep import prep_notes
 from mlcore.workspace import Workspace
@@ -107,7 +108,7 @@ def model_settings(ws: Workspace, dataset: Dataset, spec: ModelSpec) -> None:
             **synced(ws, f"uncap.{spec.key}", lambda v: _set_uncapped(ws, spec.key, v)),
         )
     for note in prep_notes(dataset, ws.train_request(()).prep, spec.key):
-        st.caption(note)
+        st.caption(markdown_text(note))
     values = spec.resolve(overrides(ws, spec))
     columns = st.columns(2)
     for i, hp in enumerate(spec.params):

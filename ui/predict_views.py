@@ -14,7 +14,9 @@ from mlcore.bundle import load_model_file
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
 from mlcore.explain import ExplainSettings
+from mlcore.formatting import number, percent
 from mlcore.loading import load_bytes
+from mlcore.markup import markdown_text
 from mlcore.model_schema import FeatureSpec
 from mlcore.predict import (
     Prediction,
@@ -43,8 +45,8 @@ PREVIEW_ROWS = 200
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _run_predictor(run_id: str, _run: Run, _dataset: Dataset) -> Predictor:
-    return predictor_from_run(_run, _dataset)
+def _run_predictor(run_id: str, threshold: float | None, _run: Run, _dataset: Dataset) -> Predictor:
+    return predictor_from_run(_run, _dataset, threshold)
 
 
 def choose_predictor(ws: Workspace, dataset: Dataset | None) -> tuple[Predictor, Run | None] | None:
@@ -73,7 +75,7 @@ def choose_predictor(ws: Workspace, dataset: Dataset | None) -> tuple[Predictor,
     item = options[chosen][1]
     if isinstance(item, Predictor):
         return item, None
-    return _run_predictor(item.id, item, dataset), item
+    return _run_predictor(item.id, ws.evaluation.thresholds.get(item.id), item, dataset), item
 
 
 def import_panel(ws: Workspace) -> None:
@@ -94,20 +96,21 @@ def import_panel(ws: Workspace) -> None:
     with st.expander("Import a model bundle", icon=":material/inventory_2:"):
         st.caption(
             "Upload a bundle (.zip) from the Export page, or its model.skops file. Only the skops file is "
-            "read, and only the types the workbench trusts are allowed. Pickle and joblib files are refused: "
-            "loading them would run whatever code they contain on this server."
+            "read, only the types the workbench trusts are allowed, and the model is checked and run in a "
+            "separate process with memory and time limits. Pickle and joblib files are refused: loading "
+            "them would run whatever code they contain on this server."
         )
         st.file_uploader("Bundle or .skops file", type=MODEL_FILES, key=IMPORTER, on_change=load)
         show_problem(st.session_state.get(IMPORT_PROBLEM))
         for predictor in ws.imported_models:
-            st.caption(f"Imported: {predictor.name} ({predictor.source})")
+            st.caption(markdown_text(f"Imported: {predictor.name} ({predictor.source})"))
 
 
 def _widget(spec: FeatureSpec, key: str) -> Any:
     kind = ColumnType(spec.kind)
     label = spec.name
     if kind is ColumnType.NUMERIC:
-        hint = f"Training range {spec.low:.4g} to {spec.high:.4g}." if spec.low is not None else None
+        hint = f"Training range {number(spec.low)} to {number(spec.high)}." if spec.low is not None else None
         return st.number_input(label, value=spec.default, format="%g", key=key, help=hint)
     if kind is ColumnType.BOOLEAN:
         return st.toggle(label, value=bool(spec.default), key=key)
@@ -137,16 +140,17 @@ def one_row(predictor: Predictor, run: Run | None, dataset: Dataset | None) -> N
             with columns[i % FORM_COLUMNS]:
                 values[spec.name] = _widget(spec, f"{prefix}:{spec.name}")
         submitted = st.form_submit_button("Predict", type="primary", icon=":material/online_prediction:")
-    if not submitted and f"{prefix}:result" not in st.session_state:
+    result = f"{prefix}:result@{predictor.rule}"  # a prediction made under another decision rule is stale
+    if not submitted and result not in st.session_state:
         return
     if submitted:
         row = {k: (pd.Timestamp(v) if isinstance(v, dt.date) else v) for k, v in values.items()}
         try:
-            st.session_state[f"{prefix}:result"] = (row, predict_one(predictor, row))
+            st.session_state[result] = (row, predict_one(predictor, row))
         except MLCoreError as problem:
             show_problem(problem)
             return
-    row, prediction = st.session_state[f"{prefix}:result"]
+    row, prediction = st.session_state[result]
     _show_one(prediction, predictor)
     if run is not None and dataset is not None:
         X, _ = prepare_rows(row_frame(predictor.schema, row), predictor.schema)
@@ -159,15 +163,26 @@ def one_row(predictor: Predictor, run: Run | None, dataset: Dataset | None) -> N
 
 def _show_one(prediction: Prediction, predictor: Predictor) -> None:
     label = prediction.labels.iloc[0]
-    text = f"{label:.4g}" if isinstance(label, float) else str(label)
-    st.metric(f"Predicted {predictor.schema.target}", text)
+    text = number(label) if isinstance(label, float) else str(label)
+    st.metric(f"Predicted {markdown_text(predictor.schema.target)}", text)
     for note in prediction.notes:
-        st.caption(note)
+        st.caption(markdown_text(note))
     if prediction.probability_columns:
         proba = prediction.probabilities().iloc[0]
         names = [c.removeprefix("probability ") for c in proba.index]
-        figure = go.Figure(go.Bar(x=proba.to_numpy(), y=names, orientation="h", marker_color="#1f77b4"))
-        figure.update_layout(height=80 + 28 * len(names), margin={"l": 10, "r": 10, "t": 10, "b": 30})
+        shares = proba.to_numpy(dtype=float)
+        figure = go.Figure(
+            go.Bar(
+                x=shares,
+                y=names,
+                orientation="h",
+                marker_color="#1f77b4",
+                text=[percent(p) for p in shares],
+                textposition="outside",
+                cliponaxis=False,
+            )
+        )
+        figure.update_layout(height=80 + 28 * len(names), margin={"l": 10, "r": 60, "t": 10, "b": 30})
         figure.update_xaxes(range=[0, 1], title="probability")
         st.plotly_chart(figure, key="predict_proba")
 
@@ -179,7 +194,7 @@ def batch(predictor: Predictor) -> None:
     )
     if uploaded is None:
         return
-    key = (predictor.source, uploaded.file_id)
+    key = (predictor.source, predictor.rule, uploaded.file_id)
     stored = st.session_state.get(BATCH)
     if stored is None or stored[0] != key:
         try:
@@ -193,7 +208,7 @@ def batch(predictor: Predictor) -> None:
     prediction = stored[1]
     st.success(f"Predicted {len(prediction.frame):,} rows.", icon=":material/check_circle:")
     for note in prediction.notes:
-        st.info(note, icon=":material/info:")
+        st.info(markdown_text(note), icon=":material/info:")
     st.dataframe(prediction.frame.head(PREVIEW_ROWS), height=300)
     stem = uploaded.name.rsplit(".", 1)[0]
     left, right = st.columns(2)

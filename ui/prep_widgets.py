@@ -256,8 +256,9 @@ def whole_table(ws: Workspace, classification: bool) -> None:
             "imbalance",
             "Class imbalance",
             IMBALANCE,
-            "Class weights make rare classes count more (for models that support it); over-/under-sampling "
-            "and SMOTE change the training rows of each fold only, never the validation or test rows.",
+            "Class weights make rare classes count more (models that take none get them oversampled "
+            "instead); over-/under-sampling and SMOTE change the training rows of each fold only, never the "
+            "validation or test rows.",
         )
 
 

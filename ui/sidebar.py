@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mlcore.markup import markdown_text
 from mlcore.workspace import Workspace
 
 SEEN_KEY = "sidebar_training_seen"  # (training, models finished, still running) at the last poll
-MARKDOWN_SPECIAL = set("\\`*_{}[]<>()#+-.!|:~$")
 
 
 def draw_sidebar(workspace: Workspace) -> None:
@@ -24,17 +24,12 @@ def _dataset_summary(workspace: Workspace) -> None:
         st.markdown("### Active dataset\n\n:gray[No dataset loaded yet. Start on the **Data** page.]")
         return
     st.markdown(
-        f"### Active dataset\n\n**{_escape(dataset.name)}**\n\n"
+        f"### Active dataset\n\n**{markdown_text(dataset.name)}**\n\n"
         f"{dataset.n_rows:,} rows × {dataset.n_columns} columns  \n"
-        f"Target: **{_escape(dataset.target or '—')}**  \n"
+        f"Target: **{markdown_text(dataset.target or '—')}**  \n"
         f"Task: **{dataset.task.value if dataset.task else '—'}**\n\n"
         f":gray[:small[{len(dataset.features)} feature(s) · id {dataset.content_hash[:8]}]]"
     )
-
-
-def _escape(text: str) -> str:
-    """A file or column name shown as itself, not read as markdown."""
-    return "".join(f"\\{c}" if c in MARKDOWN_SPECIAL else c for c in text)
 
 
 @st.fragment(run_every=2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from mlcore.dataset import Dataset
+from mlcore.markup import markdown_text
 from mlcore.models import ModelSpec, get_model, models_for
 from mlcore.train import METRICS, leaderboard
 from mlcore.tuning import METHODS, TuneResult, TuneSpec, score_plot, trials_table
@@ -162,7 +163,7 @@ def _live(ws: Workspace, running: bool) -> None:
         return
     snapshot, result = ws.tuning.poll()
     if snapshot.error:
-        st.warning(f"The search failed: {snapshot.error}", icon=":material/warning:")
+        st.warning(f"The search failed: {markdown_text(snapshot.error)}", icon=":material/warning:")
     ended = result.stopped_reason or "finished"
     st.caption(f"Last search: {len(result.trials)} trial(s) in {snapshot.elapsed:.0f} s ({ended}).")
     _results(ws, result, running=False)

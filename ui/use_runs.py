@@ -8,7 +8,8 @@ import streamlit as st
 
 from mlcore.dataset import Dataset
 from mlcore.evaluate import display_names, ranked
-from mlcore.train import METRICS, Run, RunStatus, main_metric
+from mlcore.markup import markdown_text
+from mlcore.train import METRICS, Run, RunStatus
 from mlcore.workspace import Workspace
 
 TRAIN_PAGE = "pages/train.py"
@@ -21,23 +22,24 @@ def usable_runs(ws: Workspace) -> list[Run]:
 
 
 def no_model_message(ws: Workspace, dataset: Dataset, doing: str) -> str:
-    """Why there is no model to use. Models that were trained but did not finish need a different
-    next step (read why on the leaderboard) than no training at all, so the two are told apart."""
+    """Why there is no model to use, as Markdown. Models that were trained but did not finish need a
+    different next step (read why on the leaderboard) than no training at all, so the two are told apart."""
+    name = markdown_text(dataset.name)
     unfinished = [r for r in ws.current_runs() if not r.ok]
     if not unfinished:
-        return f"No trained model on '{dataset.name}' yet. Train one on the Train page to {doing}."
+        return f"No trained model on '{name}' yet. Train one on the Train page to {doing}."
     counts = Counter(r.status for r in unfinished)
     how = ", ".join(f"{counts[status]} {word}" for status, word in OUTCOMES.items() if counts[status])
     models = "The model" if len(unfinished) == 1 else f"All {len(unfinished)} models"
     return (
-        f"{models} trained on '{dataset.name}' did not finish ({how}), so there is none to use yet: "
+        f"{models} trained on '{name}' did not finish ({how}), so there is none to use yet: "
         "see the notes on the Train page's leaderboard for why. Train again (with a larger time budget "
         f"or other settings) to {doing}."
     )
 
 
 def _score(run: Run) -> str:
-    metric = main_metric(run.task)
+    metric = run.default_metric
     value = run.cv_mean.get(metric)
     where = "CV"
     if value is None or value != value:

@@ -176,7 +176,7 @@ def test_regression_figures_sample_big_scatters_and_bin_residuals():
     identity, a, b = fig.data
     assert identity.x[0] == identity.y[0] and identity.x[1] == identity.y[1]
     assert identity.x[0] <= series["a"]["actual"].min() and len(a.x) == 1000 and len(b.x) == 300
-    assert "random sample of 1,000 of 5,000 rows" in fig.layout.title.text
+    assert fig.layout.title.subtitle.text == "a random sample of 1,000 of 5,000 rows"  # not in the title
     assert set(a.x) <= set(series["a"]["actual"])
     fig = plots.residuals_vs_predicted(series, max_points=10_000)
     assert len(fig.data[0].x) == 5000 and "sample" not in fig.layout.title.text
