@@ -39,7 +39,8 @@ def test_compare_two_models_and_move_the_threshold(page):
 
     page.get_by_role("tab", name="Confusion matrices").click()
     wait_for_app(page)
-    grid = main.get_by_test_id("stPlotlyChart")
+    # The tab's own panel: the Scores tab's chart can linger for a moment while the page reruns.
+    grid = main.get_by_role("tabpanel", name="Confusion matrices").get_by_test_id("stPlotlyChart")
     expect(grid).to_have_count(1)  # one figure: a matrix per model, side by side
     expect(grid).to_contain_text("Logistic regression")
     expect(grid).to_contain_text("Decision tree")
