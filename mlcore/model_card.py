@@ -18,6 +18,7 @@ import numpy as np
 from mlcore import __version__
 from mlcore.dataset import Dataset
 from mlcore.decision_rule import DecisionRule
+from mlcore.formatting import plural
 from mlcore.markup import markdown_text
 from mlcore.model_schema import ModelSchema, feature_kinds
 from mlcore.prep import describe_pipeline
@@ -176,7 +177,7 @@ def card_markdown(card: dict[str, Any]) -> str:
         "## Data",
         "",
         f"- Dataset: **{md(data['name'])}** ({md(data['source'])}), "
-        f"{data['rows']:,} rows × {data['columns']} columns",
+        f"{plural(data['rows'], 'row')} × {plural(data['columns'], 'column')}",
         f"- Content hash: `{data['content_hash']}`",
         f"- Target: **{md(card['target'])}** ({task.value})",
     ]
@@ -197,7 +198,7 @@ def card_markdown(card: dict[str, Any]) -> str:
         f"- Parameters: {md(json.dumps(model['params']))}",
         f"- Seed: {card['seed']}",
         f"- Split: {md(card['split']['description'])}",
-        f"- Trained on {card['training']['rows']:,} rows"
+        f"- Trained on {plural(card['training']['rows'], 'row')}"
         + (" (a sample)" if card["training"]["sampled"] else ""),
         *[f"- Note: {md(note)}" for note in card["training"]["notes"]],
         *_rule_lines(card),

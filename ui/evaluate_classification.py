@@ -17,6 +17,7 @@ from mlcore.evaluate import (
     ThresholdPoint,
     confusion,
 )
+from mlcore.formatting import plural
 from mlcore.markup import markdown_text
 from mlcore.train import Run
 from mlcore.workspace import Workspace
@@ -32,7 +33,7 @@ SOURCES = {"holdout": "holdout rows", "oof": "out-of-fold (all training rows)"}
 def _grid(
     matrices: dict[str, ConfusionMatrix], labels: dict[str, str], normalized: bool, source: str
 ) -> None:
-    titled = [(f"{labels[run_id]} · {cm.total:,} rows", cm) for run_id, cm in matrices.items()]
+    titled = [(f"{labels[run_id]} · {plural(cm.total, 'row')}", cm) for run_id, cm in matrices.items()]
     chart(
         "confusion",
         (tuple(matrices), normalized, source),

@@ -14,7 +14,7 @@ from mlcore.bundle import load_model_file
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
 from mlcore.explain import ExplainSettings
-from mlcore.formatting import number, percent
+from mlcore.formatting import number, percent, plural
 from mlcore.loading import load_bytes
 from mlcore.markup import markdown_text
 from mlcore.model_schema import FeatureSpec
@@ -206,7 +206,7 @@ def batch(predictor: Predictor) -> None:
             return
         st.session_state[BATCH] = stored
     prediction = stored[1]
-    st.success(f"Predicted {len(prediction.frame):,} rows.", icon=":material/check_circle:")
+    st.success(f"Predicted {plural(len(prediction.frame), 'row')}.", icon=":material/check_circle:")
     for note in prediction.notes:
         st.info(markdown_text(note), icon=":material/info:")
     st.dataframe(prediction.frame.head(PREVIEW_ROWS), height=300)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mlcore.formatting import plural
 from mlcore.markup import markdown_text
 from mlcore.workspace import Workspace
 
@@ -25,7 +26,7 @@ def _dataset_summary(workspace: Workspace) -> None:
         return
     st.markdown(
         f"### Active dataset\n\n**{markdown_text(dataset.name)}**\n\n"
-        f"{dataset.n_rows:,} rows × {dataset.n_columns} columns  \n"
+        f"{plural(dataset.n_rows, 'row')} × {plural(dataset.n_columns, 'column')}  \n"
         f"Target: **{markdown_text(dataset.target or '—')}**  \n"
         f"Task: **{dataset.task.value if dataset.task else '—'}**\n\n"
         f":gray[:small[{len(dataset.features)} feature(s) · id {dataset.content_hash[:8]}]]"

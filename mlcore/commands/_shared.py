@@ -22,6 +22,18 @@ def add_file_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sheet", help="Excel sheet to read (default: the first with data)")
     parser.add_argument("--target", help="column to predict (default: a column named like a target)")
     parser.add_argument("--task", choices=["classification", "regression"], help="override the inferred task")
+    order = parser.add_mutually_exclusive_group()
+    order.add_argument(
+        "--day-first",
+        dest="day_first",
+        action="store_true",
+        default=None,
+        help="read dates such as 05/02/2024 as 5 February (default: the order the values show, else a "
+        "stated guess)",
+    )
+    order.add_argument(
+        "--month-first", dest="day_first", action="store_false", help="read 05/02/2024 as 2 May"
+    )
 
 
 def add_training_arguments(parser: argparse.ArgumentParser, *, metric_help: str, json_help: str) -> None:
@@ -48,7 +60,7 @@ def load_dataset(args: argparse.Namespace) -> Dataset:
     from mlcore.readers import ReadOptions
     from mlcore.schema import Task
 
-    dataset = load_path(args.file, ReadOptions(sheet=args.sheet))
+    dataset = load_path(args.file, ReadOptions(sheet=args.sheet, day_first=args.day_first))
     if args.target or args.task:
         target = args.target or dataset.target
         dataset = set_target(dataset, target, Task(args.task) if args.task else None)

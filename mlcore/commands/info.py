@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from mlcore.commands._shared import add_file_arguments, load_dataset, print_json, print_table
+from mlcore.formatting import plural
 
 if TYPE_CHECKING:
     from mlcore.dataset import Dataset
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(describe(dataset))
         return 0
-    print(f"{dataset.name}: {dataset.n_rows:,} rows × {dataset.n_columns} columns")
+    print(f"{dataset.name}: {plural(dataset.n_rows, 'row')} × {plural(dataset.n_columns, 'column')}")
     print(
         f"target: {dataset.target or '(none chosen)'}   task: {dataset.task.value if dataset.task else '-'}"
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlcore.commands._shared import add_file_arguments, load_dataset, print_json, print_table
+from mlcore.formatting import plural
 from mlcore.profile_settings import ProfileSettings
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def _print_text(dataset: Dataset, overview: Overview, alerts: list[Alert], view:
 
     summary = overview.dataset
     types = ", ".join(f"{n} {t}" for t, n in summary.type_counts)
-    print(f"{dataset.name}: {summary.rows:,} rows × {summary.columns} columns ({types})")
+    print(f"{dataset.name}: {plural(summary.rows, 'row')} × {plural(summary.columns, 'column')} ({types})")
     print(
         f"memory {summary.memory / 2**20:,.1f} MB · duplicate rows {summary.duplicate_rows:,} · "
         f"missing cells {summary.missing_cells:,} ({summary.missing_share:.1%})"

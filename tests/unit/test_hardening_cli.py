@@ -81,3 +81,15 @@ def test_piping_into_a_reader_that_stops_ends_quietly(tmp_path):
     _, err = process.communicate(timeout=120)
     assert b"Traceback" not in err and b"BrokenPipeError" not in err
     assert process.returncode == 141  # as a shell reports any tool stopped by a closed pipe
+
+
+def test_the_date_order_can_be_chosen_on_the_command_line(tmp_path, capsys):
+    """Item 14: a guessed date order is stated; the CLI, like the Data page, lets the user choose."""
+    from mlcore.cli import main
+
+    path = tmp_path / "visits.csv"
+    path.write_text("when,amount,label\n05/02/2024,1,a\n06/03/2024,2,b\n07/04/2024,3,a\n")
+    assert main(["info", str(path), "--json"]) == 0
+    assert any("month first was assumed" in note for note in _strict(capsys.readouterr().out)["notes"])
+    assert main(["info", str(path), "--day-first", "--json"]) == 0
+    assert any("day first, as you chose" in note for note in _strict(capsys.readouterr().out)["notes"])
