@@ -29,10 +29,10 @@ from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, Scri
 from streamlit.testing.v1 import AppTest
 
 from bench.common import ROOT, bench_table, markdown_table, write_section
-from mlcore.evaluate import evaluate_run
-from mlcore.loading import load_path
-from mlcore.split import SplitSpec
-from mlcore.train import ModelChoice, TrainRequest, train_model
+from mlcore.data.loading import load_path
+from mlcore.evaluate.holdout import evaluate_run
+from mlcore.train.fit import ModelChoice, TrainRequest, train_model
+from mlcore.train.split import SplitSpec
 from mlcore.workspace import Workspace
 from tests.apptest_support import rerun_like_the_server
 

@@ -37,13 +37,13 @@ def _interleaved(cases: dict, repeat: int = REPEAT) -> dict[str, float]:
 def main() -> None:
     import shap
 
-    from mlcore import explain_plots
+    from mlcore.data.loading import load_path
     from mlcore.dataset import set_target
-    from mlcore.explain import ExplainSettings, rows_to_explain, run_explainer, transform
-    from mlcore.loading import load_path
-    from mlcore.predict import predict_frame, predictor_from_run
-    from mlcore.split import SplitSpec
-    from mlcore.train import ModelChoice, TrainRequest, train_model
+    from mlcore.deploy.predict import predict_frame, predictor_from_run
+    from mlcore.explain import plots as explain_plots
+    from mlcore.explain.explainer import ExplainSettings, rows_to_explain, run_explainer, transform
+    from mlcore.train.fit import ModelChoice, TrainRequest, train_model
+    from mlcore.train.split import SplitSpec
 
     dataset = set_target(load_path(bench_table(ROWS)), "target")
     request = TrainRequest(

@@ -19,27 +19,27 @@ import time
 from streamlit.testing.v1 import AppTest
 
 from bench.common import ROOT, bench_table, markdown_table, measure_interleaved, write_section
-from mlcore.loading import load_path
+from mlcore.data.loading import load_path
 from mlcore.workspace import Workspace
 from tests.apptest_support import rerun_like_the_server
 
 SETUP = """
 import os
 os.environ["YDATA_PROFILING_NO_ANALYTICS"] = "True"
-from mlcore.loading import load_path
+from mlcore.data.loading import load_path
 dataset = load_path({path!r})
 frame = dataset.frame
 """
 DESCRIBE = "def work():\n    frame.describe(include='all')\n"
 OVERVIEW = """
-from mlcore.overview import compute_overview
+from mlcore.explore.overview import compute_overview
 def work():
     compute_overview(dataset)
 """
 EVERYTHING = """
-from mlcore.alerts import find_alerts
-from mlcore.overview import compute_overview
-from mlcore.target_view import rank_features
+from mlcore.explore.alerts import find_alerts
+from mlcore.explore.overview import compute_overview
+from mlcore.explore.target_view import rank_features
 def work():
     find_alerts(dataset, compute_overview(dataset), rank_features(dataset))
 """

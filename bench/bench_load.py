@@ -28,7 +28,7 @@ def work():
     frame = pyarrow.csv.read_csv({str(path)!r}).to_pandas()
 """,
         "mlcore load_path (sniff, read, tidy, schema, hash)": f"""
-from mlcore.loading import load_path
+from mlcore.data.loading import load_path
 def work():
     global dataset
     dataset = load_path({str(path)!r})

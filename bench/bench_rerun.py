@@ -12,7 +12,7 @@ import time
 from streamlit.testing.v1 import AppTest
 
 from bench.common import ROOT, bench_table, markdown_table, write_section
-from mlcore.loading import load_path
+from mlcore.data.loading import load_path
 from mlcore.workspace import Workspace
 from tests.apptest_support import rerun_like_the_server
 

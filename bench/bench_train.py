@@ -35,9 +35,9 @@ print(json.dumps({"seconds": time.perf_counter() - start, "models": len(models),
 
 OURS = """
 import json, os, sys, time
-from mlcore.loading import load_path
-from mlcore.train import TrainRequest
-from mlcore.training_jobs import TrainingSession
+from mlcore.data.loading import load_path
+from mlcore.train.fit import TrainRequest
+from mlcore.train.session import TrainingSession
 dataset = load_path(sys.argv[1])
 start, cpu = time.perf_counter(), time.process_time()
 snapshot = TrainingSession(TrainRequest.compare_all(dataset)).wait()

@@ -7,12 +7,12 @@ can never half-apply an edit and a run can keep the exact dataset it was trained
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 import pandas as pd
 import xxhash
 
 from mlcore.errors import SchemaError, TargetError
-from mlcore.readers import PLAIN_CSV, ReadInfo
 from mlcore.schema import (
     MAX_CLASSES_FOR_INTEGER_TARGET,
     ColumnInfo,
@@ -52,6 +52,36 @@ CANDIDATE_MARK = "★"  # how a likely target is marked where columns are listed
 NOT_TARGETS = (ColumnType.IDENTIFIER, ColumnType.TEXT, ColumnType.DATETIME)
 EXAMPLE_DATE = "05/02/2024"
 READ_AS = {True: ("day first", "5 February 2024"), False: ("month first", "2 May 2024")}  # EXAMPLE_DATE
+
+
+class FileFormat(StrEnum):
+    """The table formats we read."""
+
+    DELIMITED = "delimited text"
+    EXCEL = "Excel workbook"
+    PARQUET = "Parquet"
+    JSON = "JSON"
+
+
+@dataclass(frozen=True)
+class ReadInfo:
+    """How the file was read, as data: what the notes tell the user, for code that must act on it."""
+
+    file_format: FileFormat = FileFormat.DELIMITED
+    delimiter: str = ","
+    decimal: str = "."
+    encoding: str = "utf-8"  # the encoding the text was decoded with
+    sheet: str | None = None  # the Excel sheet read
+    dropped_rows: int = 0  # rows left out for having the wrong number of fields
+    # text columns read as numbers written with thousands separators (1,234; 1.234 with decimal commas)
+    thousands_columns: tuple[str, ...] = ()
+    # date columns such as 05/02/2024 whose values do not confirm the order used (`day_first`): no
+    # value shows whether the day or the month comes first, or some contradict it
+    ambiguous_dates: tuple[str, ...] = ()
+    day_first: bool = False  # the order used for dates such as 05/02/2024 (False when there are none)
+
+
+PLAIN_CSV = ReadInfo()  # a UTF-8, comma-separated file read as it is
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ HEAVY_MODULES = (
     "sklearn.pipeline",
     "sklearn.preprocessing",
     "mlcore.dataset",
-    "skops.io",  # imported models load in their own worker (mlcore.model_sandbox)
-    "mlcore.model_sandbox",
+    "skops.io",  # imported models load in their own worker (mlcore.deploy.sandbox)
+    "mlcore.deploy.sandbox",
 )
 
 for _name in HEAVY_MODULES:

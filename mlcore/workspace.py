@@ -12,22 +12,22 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mlcore import dataset as ds_ops
+from mlcore.data.generators import GeneratorSpec, generate
+from mlcore.data.loading import load_bytes
+from mlcore.data.readers import ReadOptions
+from mlcore.data.samples import load_sample
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
-from mlcore.eval_refit import EvaluationState
-from mlcore.generators import GeneratorSpec, generate
+from mlcore.evaluate.refit import EvaluationState
+from mlcore.explore.profile_report import ProfileRun, ProfileSettings, start_profile
 from mlcore.jobs import Job, JobSnapshot, JobState
-from mlcore.loading import load_bytes
-from mlcore.models import default_set, models_for
-from mlcore.prep import PrepSpec
-from mlcore.profile_report import ProfileRun, ProfileSettings, start_profile
-from mlcore.readers import ReadOptions
-from mlcore.samples import load_sample
 from mlcore.schema import ColumnType, Role, Task
-from mlcore.split import SplitSpec
-from mlcore.train import ModelChoice, Run, TrainRequest, validate_request
-from mlcore.training_jobs import TrainingSession, TrainingSnapshot
-from mlcore.tuning import TuneResult, TuneSpec, apply_best, result_from_events, tune, validate_tuning
+from mlcore.train.fit import ModelChoice, Run, TrainRequest, validate_request
+from mlcore.train.models import default_set, models_for
+from mlcore.train.prep import PrepSpec
+from mlcore.train.session import TrainingSession, TrainingSnapshot
+from mlcore.train.split import SplitSpec
+from mlcore.train.tuning import TuneResult, TuneSpec, apply_best, result_from_events, tune, validate_tuning
 
 # Prepare/Train settings that `Workspace.configure` may change.
 TRAIN_SETTINGS = frozenset(
@@ -78,7 +78,7 @@ class Workspace:
     show_explanations: bool = True  # the learners' "what this means" texts next to metrics and charts
     # Explain, Predict, Export. `explanations` may hold worker processes (slow SHAP runs): never pickle it.
     use_run: str | None = None  # the run chosen on the Explain, Predict and Export pages
-    explain_settings: Any = None  # the `mlcore.explain.ExplainSettings` chosen on the Explain page
+    explain_settings: Any = None  # the `mlcore.explain.explainer.ExplainSettings` chosen on the Explain page
     explanations: dict[str, Any] = field(default_factory=dict)  # run id + settings → result or running job
     imported_models: list[Any] = field(default_factory=list)  # `Predictor`s loaded from .skops bundles
 

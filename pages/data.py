@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mlcore.data.generators import DESCRIPTIONS, KNOBS, GeneratorSpec, Shape
+from mlcore.data.readers import RaggedRowsError, ReadOptions
+from mlcore.data.samples import SAMPLES
 from mlcore.dataset import CANDIDATE_MARK, date_order_choice, target_candidates, target_note
 from mlcore.errors import DataLoadError
 from mlcore.formatting import plural
-from mlcore.generators import DESCRIPTIONS, KNOBS, GeneratorSpec, Shape
 from mlcore.markup import markdown_text
-from mlcore.readers import RaggedRowsError, ReadOptions
-from mlcore.samples import SAMPLES
 from mlcore.schema import ColumnType, Task
 from mlcore.settings import DEFAULT
 from ui.feedback import show_problem

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from mlcore.eval_report import build_report
-from mlcore.evaluate import RunEvaluation
+from mlcore.evaluate.holdout import RunEvaluation
+from mlcore.evaluate.report import build_report
 from mlcore.schema import Task
-from mlcore.train import Run
+from mlcore.train.fit import Run
 from ui.evaluate_cache import evaluation, names, ranked_runs
 from ui.evaluate_classification import confusion_tab, curves_tab, threshold_tab
 from ui.evaluate_help import explanations_toggle

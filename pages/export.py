@@ -6,12 +6,12 @@ import shlex
 
 import streamlit as st
 
-from mlcore.bundle import FILE_DESCRIPTIONS, bundle_filename, onnx_outlook
-from mlcore.decision_rule import rule_for
+from mlcore.deploy.bundle import FILE_DESCRIPTIONS, bundle_filename, onnx_outlook
+from mlcore.evaluate.decision_rule import rule_for
 from mlcore.markup import markdown_code, markdown_text
-from mlcore.models import get_model
-from mlcore.prep import PrepSpec
-from mlcore.split import SplitSpec
+from mlcore.train.models import get_model
+from mlcore.train.prep import PrepSpec
+from mlcore.train.split import SplitSpec
 from ui.export_cache import bundle, code
 from ui.guards import require_target
 from ui.state import get_workspace

@@ -23,8 +23,8 @@ import streamlit as st
 
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
-from mlcore.evaluate import RunEvaluation, display_names, evaluate_run, ranked
-from mlcore.train import Run
+from mlcore.evaluate.holdout import RunEvaluation, display_names, evaluate_run, ranked
+from mlcore.train.fit import Run
 
 CONFIG = {"displaylogo": False}
 T = TypeVar("T")

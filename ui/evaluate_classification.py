@@ -6,10 +6,9 @@ import math
 
 import streamlit as st
 
-from mlcore import eval_plots as plots
 from mlcore.dataset import Dataset
-from mlcore.eval_refit import oof_threshold
-from mlcore.evaluate import (
+from mlcore.evaluate import plots
+from mlcore.evaluate.holdout import (
     THRESHOLD_METRICS,
     ConfusionMatrix,
     RunEvaluation,
@@ -17,9 +16,10 @@ from mlcore.evaluate import (
     ThresholdPoint,
     confusion,
 )
+from mlcore.evaluate.refit import oof_threshold
 from mlcore.formatting import plural
 from mlcore.markup import markdown_text
-from mlcore.train import Run
+from mlcore.train.fit import Run
 from mlcore.workspace import Workspace
 from ui.evaluate_cache import CONFIG, FrozenFigure, cached, chart, freeze, names
 from ui.evaluate_help import explanation

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mlcore.explanations import explain
+from mlcore.evaluate.glossary import explain
 from mlcore.workspace import Workspace
 
 

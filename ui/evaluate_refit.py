@@ -7,12 +7,12 @@ from typing import Any
 
 import streamlit as st
 
-from mlcore import eval_plots as plots
 from mlcore.dataset import Dataset
-from mlcore.eval_refit import AnalysisState, Kind, param_values
+from mlcore.evaluate import plots
+from mlcore.evaluate.refit import AnalysisState, Kind, param_values
 from mlcore.markup import markdown_text
-from mlcore.models import get_model
-from mlcore.train import METRICS, Run, metrics_for
+from mlcore.train.fit import METRICS, Run, metrics_for
+from mlcore.train.models import get_model
 from mlcore.workspace import Workspace
 from ui.evaluate_cache import chart, names
 from ui.evaluate_help import explanation

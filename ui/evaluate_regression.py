@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mlcore import eval_plots as plots
 from mlcore.dataset import Dataset
-from mlcore.evaluate import RunEvaluation, largest_errors, numbered
-from mlcore.train import Run
+from mlcore.evaluate import plots
+from mlcore.evaluate.holdout import RunEvaluation, largest_errors, numbered
+from mlcore.train.fit import Run
 from mlcore.workspace import Workspace
 from ui.evaluate_cache import chart, names, table
 from ui.evaluate_help import explanation

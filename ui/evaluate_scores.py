@@ -6,17 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mlcore import eval_plots as plots
-from mlcore.eval_compare import (
-    class_report_table,
-    compare_folds,
-    cv_table,
-    fold_scores,
-    holdout_table,
-)
-from mlcore.evaluate import RunEvaluation, eval_metrics_for
+from mlcore.evaluate import plots
+from mlcore.evaluate.compare import class_report_table, compare_folds, cv_table, fold_scores, holdout_table
+from mlcore.evaluate.holdout import RunEvaluation, eval_metrics_for
 from mlcore.markup import markdown_text
-from mlcore.train import METRICS, Run, metrics_for
+from mlcore.train.fit import METRICS, Run, metrics_for
 from mlcore.workspace import Workspace
 from ui.evaluate_cache import cached, chart, table
 from ui.evaluate_help import explanation, metric_explanations

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from mlcore.dataset import Dataset
-from mlcore.explain import (
+from mlcore.explain.explainer import (
     Estimate,
     ExplainSettings,
     Explanation,
@@ -26,7 +26,7 @@ from mlcore.explain import (
     run_explainer,
 )
 from mlcore.jobs import Job, JobState
-from mlcore.train import Run
+from mlcore.train.fit import Run
 from mlcore.workspace import Workspace
 from ui.feedback import show_problem
 

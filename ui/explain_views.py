@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mlcore import explain_plots as plots
 from mlcore.dataset import Dataset
-from mlcore.explain import (
+from mlcore.deploy.predict import safe_csv_bytes
+from mlcore.explain import plots
+from mlcore.explain.explainer import (
     METHODS,
     ExplainSettings,
     Explanation,
@@ -18,9 +19,8 @@ from mlcore.explain import (
 )
 from mlcore.formatting import number, percent, row_numbers, signed
 from mlcore.markup import markdown_text
-from mlcore.predict import safe_csv_bytes
 from mlcore.schema import Task
-from mlcore.train import Run
+from mlcore.train.fit import Run
 from mlcore.workspace import Workspace
 from ui.explain_state import explain_rows
 

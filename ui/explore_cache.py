@@ -13,11 +13,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from mlcore import eda_plots
-from mlcore.alerts import Alert, find_alerts
 from mlcore.dataset import Dataset
-from mlcore.overview import Overview, compute_overview
-from mlcore.target_view import TargetView, rank_features
+from mlcore.explore import plots as eda_plots
+from mlcore.explore.alerts import Alert, find_alerts
+from mlcore.explore.overview import Overview, compute_overview
+from mlcore.explore.target_view import TargetView, rank_features
 
 SEED = 0
 CHARTS: dict[str, Callable[..., go.Figure]] = {
@@ -60,7 +60,7 @@ def alerts(key: str, _dataset: Dataset) -> list[Alert]:
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def chart(name: str, key: str, params: tuple, _frame: pd.DataFrame) -> go.Figure:
-    """A figure from `mlcore.eda_plots`; `params` are its keyword arguments as sorted pairs."""
+    """A figure from `mlcore.explore.plots`; `params` are its keyword arguments as sorted pairs."""
     return CHARTS[name](_frame, **{k: list(v) if isinstance(v, tuple) else v for k, v in params})
 
 

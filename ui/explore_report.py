@@ -9,15 +9,15 @@ from __future__ import annotations
 import streamlit as st
 
 from mlcore.dataset import Dataset
-from mlcore.jobs import JobState
-from mlcore.markup import sandboxed_page
-from mlcore.profile_report import (
+from mlcore.explore.profile_report import (
     ProfileError,
     ProfileResult,
     ProfileRun,
     ProfileSettings,
     plan_profile,
 )
+from mlcore.jobs import JobState
+from mlcore.markup import sandboxed_page
 from mlcore.workspace import Workspace
 from ui.feedback import show_problem
 

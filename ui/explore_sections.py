@@ -9,14 +9,14 @@ from itertools import groupby
 
 import streamlit as st
 
-from mlcore.alerts import Alert, Severity
 from mlcore.dataset import Dataset
-from mlcore.eda_plots import MAX_MATRIX_COLUMNS, METHODS
+from mlcore.explore.alerts import Alert, Severity
+from mlcore.explore.overview import Overview
+from mlcore.explore.plots import MAX_MATRIX_COLUMNS, METHODS
+from mlcore.explore.target_view import TargetView
 from mlcore.formatting import size
 from mlcore.markup import markdown_text
-from mlcore.overview import Overview
 from mlcore.schema import ColumnType, Task
-from mlcore.target_view import TargetView
 from ui.explore_cache import data_key, draw_chart, overview_table
 
 SHOWN_PER_GROUP = 6

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mlcore.bundle import Bundle, BundleCode, build_bundle, bundle_code
 from mlcore.dataset import Dataset
-from mlcore.decision_rule import DecisionRule
-from mlcore.train import Run
+from mlcore.deploy.bundle import Bundle, BundleCode, build_bundle, bundle_code
+from mlcore.evaluate.decision_rule import DecisionRule
+from mlcore.train.fit import Run
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -9,11 +9,11 @@ from collections import Counter
 import pandas as pd
 import streamlit as st
 
-from mlcore.class_balance import ranking_reason
 from mlcore.dataset import Dataset
 from mlcore.markup import markdown_text
-from mlcore.train import METRICS, Run, RunStatus, leaderboard, metrics_for
-from mlcore.training_jobs import TrainingSnapshot
+from mlcore.metrics import ranking_reason
+from mlcore.train.fit import METRICS, Run, RunStatus, leaderboard, metrics_for
+from mlcore.train.session import TrainingSnapshot
 from mlcore.workspace import Workspace
 
 # Symbols every Linux font has (DejaVu): emoji need a colour-emoji font classroom machines often lack.

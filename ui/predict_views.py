@@ -10,15 +10,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from mlcore.bundle import load_model_file
+from mlcore.data.loading import load_bytes
 from mlcore.dataset import Dataset
-from mlcore.errors import MLCoreError
-from mlcore.explain import ExplainSettings
-from mlcore.formatting import number, percent, plural
-from mlcore.loading import load_bytes
-from mlcore.markup import markdown_text
-from mlcore.model_schema import FeatureSpec
-from mlcore.predict import (
+from mlcore.deploy.bundle import load_model_file
+from mlcore.deploy.input_schema import FeatureSpec
+from mlcore.deploy.predict import (
     Prediction,
     Predictor,
     parquet_bytes,
@@ -29,8 +25,12 @@ from mlcore.predict import (
     row_frame,
     safe_csv_bytes,
 )
+from mlcore.errors import MLCoreError
+from mlcore.explain.explainer import ExplainSettings
+from mlcore.formatting import number, percent, plural
+from mlcore.markup import markdown_text
 from mlcore.schema import ColumnType
-from mlcore.train import Run
+from mlcore.train.fit import Run
 from mlcore.workspace import Workspace
 from ui.explain_state import explain_rows
 from ui.explain_views import draw_local

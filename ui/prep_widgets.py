@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from mlcore.prep import (
+from mlcore.train.prep import (
     CATEGORICAL_IMPUTE,
     CLIPS,
     DATE_PARTS,

@@ -9,7 +9,7 @@ import streamlit as st
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
 from mlcore.schema import ColumnType
-from mlcore.split import Split, SplitSpec, make_split
+from mlcore.train.split import Split, SplitSpec, make_split
 from mlcore.workspace import Workspace
 from ui.explore_cache import data_key
 from ui.feedback import show_problem

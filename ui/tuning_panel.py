@@ -6,9 +6,9 @@ import streamlit as st
 
 from mlcore.dataset import Dataset
 from mlcore.markup import markdown_text
-from mlcore.models import ModelSpec, get_model, models_for
-from mlcore.train import METRICS, leaderboard
-from mlcore.tuning import METHODS, TuneResult, TuneSpec, score_plot, trials_table
+from mlcore.train.fit import METRICS, leaderboard
+from mlcore.train.models import ModelSpec, get_model, models_for
+from mlcore.train.tuning import METHODS, TuneResult, TuneSpec, score_plot, trials_table
 from mlcore.workspace import Workspace
 from ui.feedback import show_problem
 from ui.param_widgets import overrides

@@ -7,9 +7,9 @@ from collections import Counter
 import streamlit as st
 
 from mlcore.dataset import Dataset
-from mlcore.evaluate import display_names, ranked
+from mlcore.evaluate.holdout import display_names, ranked
 from mlcore.markup import markdown_text
-from mlcore.train import METRICS, Run, RunStatus
+from mlcore.train.fit import METRICS, Run, RunStatus
 from mlcore.workspace import Workspace
 
 TRAIN_PAGE = "pages/train.py"

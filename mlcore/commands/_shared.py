@@ -55,9 +55,9 @@ def add_training_arguments(parser: argparse.ArgumentParser, *, metric_help: str,
 
 def load_dataset(args: argparse.Namespace) -> Dataset:
     """Load the file named on the command line and apply --target/--task exactly as the app does."""
+    from mlcore.data.loading import load_path
+    from mlcore.data.readers import ReadOptions
     from mlcore.dataset import set_target
-    from mlcore.loading import load_path
-    from mlcore.readers import ReadOptions
     from mlcore.schema import Task
 
     dataset = load_path(args.file, ReadOptions(sheet=args.sheet, day_first=args.day_first))

@@ -26,10 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcore.eval_compare import cv_summary
-    from mlcore.eval_report import build_report
-    from mlcore.evaluate import display_names, evaluate_run, ranked
-    from mlcore.training_jobs import TrainingSession
+    from mlcore.evaluate.compare import cv_summary
+    from mlcore.evaluate.holdout import display_names, evaluate_run, ranked
+    from mlcore.evaluate.report import build_report
+    from mlcore.train.session import TrainingSession
 
     request = build_request(args)
     if request.split.test_size == 0:

@@ -24,8 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from threadpoolctl import threadpool_limits
 
-    from mlcore.bundle import build_bundle
-    from mlcore.train import ModelChoice, TrainRequest, train_model, validate_request
+    from mlcore.deploy.bundle import build_bundle
+    from mlcore.train.fit import ModelChoice, TrainRequest, train_model, validate_request
 
     if not args.output.lower().endswith(".zip"):
         raise MLCoreError("The bundle is a zip file.", "Name the output with .zip, e.g. -o model.zip.")

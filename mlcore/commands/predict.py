@@ -22,9 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcore.bundle import load_model_file
-    from mlcore.loading import load_path
-    from mlcore.predict import parquet_bytes, predict_frame, safe_csv_bytes
+    from mlcore.data.loading import load_path
+    from mlcore.deploy.bundle import load_model_file
+    from mlcore.deploy.predict import parquet_bytes, predict_frame, safe_csv_bytes
 
     model = Path(args.model)
     if not model.is_file():

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlcore.commands._shared import add_file_arguments, load_dataset, print_json, print_table
+from mlcore.explore.profile_settings import ProfileSettings
 from mlcore.formatting import plural
-from mlcore.profile_settings import ProfileSettings
 
 if TYPE_CHECKING:
-    from mlcore.alerts import Alert
     from mlcore.dataset import Dataset
-    from mlcore.overview import Overview
-    from mlcore.target_view import TargetView
+    from mlcore.explore.alerts import Alert
+    from mlcore.explore.overview import Overview
+    from mlcore.explore.target_view import TargetView
 
 OVERVIEW_COLUMNS = ["column", "type", "role", "missing", "distinct", "mean", "std", "min", "50%", "max"]
 
@@ -51,9 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcore.alerts import find_alerts
-    from mlcore.overview import compute_overview
-    from mlcore.target_view import rank_features
+    from mlcore.explore.alerts import find_alerts
+    from mlcore.explore.overview import compute_overview
+    from mlcore.explore.target_view import rank_features
 
     dataset = load_dataset(args)
     if args.html:
@@ -116,8 +116,8 @@ def _print_text(dataset: Dataset, overview: Overview, alerts: list[Alert], view:
 
 
 def _write_report(dataset: Dataset, args: argparse.Namespace) -> int:
+    from mlcore.explore.profile_report import start_profile
     from mlcore.jobs import JobState
-    from mlcore.profile_report import start_profile
 
     settings = ProfileSettings(
         max_rows=args.max_rows, minimal_above_columns=args.minimal_above_columns, seed=args.seed

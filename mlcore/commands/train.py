@@ -10,7 +10,7 @@ from mlcore.commands._shared import add_file_arguments, add_training_arguments, 
 from mlcore.errors import MLCoreError
 
 if TYPE_CHECKING:
-    from mlcore.train import TrainRequest
+    from mlcore.train.fit import TrainRequest
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,9 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def build_request(args: argparse.Namespace) -> TrainRequest:
     """The request the app would make for these arguments."""
-    from mlcore.models import default_set
-    from mlcore.split import SplitSpec
-    from mlcore.train import ModelChoice, TrainRequest
+    from mlcore.train.fit import ModelChoice, TrainRequest
+    from mlcore.train.models import default_set
+    from mlcore.train.split import SplitSpec
 
     dataset = load_dataset(args)
     if dataset.target is None or dataset.task is None:
@@ -51,9 +51,9 @@ def build_request(args: argparse.Namespace) -> TrainRequest:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from mlcore.class_balance import default_metric, ranking_reason, target_counts
-    from mlcore.train import METRICS, leaderboard
-    from mlcore.training_jobs import TrainingSession
+    from mlcore.metrics import default_metric, ranking_reason, target_counts
+    from mlcore.train.fit import METRICS, leaderboard
+    from mlcore.train.session import TrainingSession
 
     request = build_request(args)
     session = TrainingSession(request, workers=args.workers)

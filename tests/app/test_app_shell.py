@@ -7,7 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from mlcore.samples import load_sample
+from mlcore.data.samples import load_sample
 from mlcore.workspace import Workspace
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")

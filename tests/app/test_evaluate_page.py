@@ -13,11 +13,11 @@ from sklearn import metrics as skm
 from sklearn.metrics import precision_score
 from streamlit.testing.v1 import AppTest
 
-from mlcore import eval_refit as refit
-from mlcore.evaluate import evaluate_run
-from mlcore.samples import load_sample
-from mlcore.split import SplitSpec
-from mlcore.train import ModelChoice, TrainRequest, train_model
+from mlcore.data.samples import load_sample
+from mlcore.evaluate import refit
+from mlcore.evaluate.holdout import evaluate_run
+from mlcore.train.fit import ModelChoice, TrainRequest, train_model
+from mlcore.train.split import SplitSpec
 from mlcore.workspace import Workspace
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")

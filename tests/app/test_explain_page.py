@@ -13,10 +13,10 @@ from streamlit.testing.v1 import AppTest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from model_helpers import make_dataset, make_frame, train
 
-from mlcore import explain
-from mlcore.evaluate import ranked
-from mlcore.explain import ExplainSettings, confidently_wrong
-from mlcore.split import SplitSpec
+from mlcore.evaluate.holdout import ranked
+from mlcore.explain import explainer as explain
+from mlcore.explain.explainer import ExplainSettings, confidently_wrong
+from mlcore.train.split import SplitSpec
 
 PAGE = "pages/explain.py"
 

@@ -8,11 +8,17 @@ import pytest
 from apptest_support import shown
 from streamlit.testing.v1 import AppTest
 
-from mlcore import profile_report
+from mlcore.data.loading import load_path
+from mlcore.data.samples import load_sample
 from mlcore.dataset import set_target
-from mlcore.loading import load_path
-from mlcore.profile_report import ProfileCache, ProfileResult, ProfileSettings, cache_key, plan_profile
-from mlcore.samples import load_sample
+from mlcore.explore import profile_report
+from mlcore.explore.profile_report import (
+    ProfileCache,
+    ProfileResult,
+    ProfileSettings,
+    cache_key,
+    plan_profile,
+)
 from mlcore.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from model_helpers import make_dataset, make_frame, train
 
-from mlcore.bundle import bundle_code
+from mlcore.deploy.bundle import bundle_code
 
 PAGE = "pages/export.py"
 

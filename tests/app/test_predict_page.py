@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from model_helpers import make_dataset, make_frame, train
 
-from mlcore.bundle import build_bundle
-from mlcore.model_schema import schema_from_run
-from mlcore.predict import row_frame
+from mlcore.deploy.bundle import build_bundle
+from mlcore.deploy.input_schema import schema_from_run
+from mlcore.deploy.predict import row_frame
 
 PAGE = "pages/predict.py"
 FRAME = make_frame(140)

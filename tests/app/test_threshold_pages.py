@@ -11,7 +11,7 @@ from apptest_support import shown
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from model_helpers import make_dataset, make_frame, train
 
-from mlcore.eval_refit import EvaluationState
+from mlcore.evaluate.refit import EvaluationState
 
 
 @pytest.fixture(scope="module")

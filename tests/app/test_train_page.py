@@ -9,12 +9,12 @@ from dataclasses import replace
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from mlcore.data.generators import GeneratorSpec, Shape
+from mlcore.data.samples import load_sample
 from mlcore.dataset import build_dataset, hash_frame
-from mlcore.generators import GeneratorSpec, Shape
-from mlcore.samples import load_sample
 from mlcore.schema import Role, Task
-from mlcore.split import SplitSpec
-from mlcore.train import ModelChoice, TrainRequest, train_model
+from mlcore.train.fit import ModelChoice, TrainRequest, train_model
+from mlcore.train.split import SplitSpec
 from mlcore.workspace import Workspace
 
 PAGE = "pages/train.py"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from mlcore.samples import load_sample
-from mlcore.split import SplitSpec
-from mlcore.train import ModelChoice, RunStatus, TrainRequest, failed_run, train_model
+from mlcore.data.samples import load_sample
+from mlcore.train.fit import ModelChoice, RunStatus, TrainRequest, failed_run, train_model
+from mlcore.train.split import SplitSpec
 
 PAGES = {
     "pages/explain.py": "explain it",

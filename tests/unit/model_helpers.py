@@ -9,9 +9,9 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from mlcore.dataset import Dataset, build_dataset, hash_frame
-from mlcore.prep import PrepSpec
-from mlcore.split import SplitSpec
-from mlcore.train import ModelChoice, Run, TrainRequest, train_model
+from mlcore.train.fit import ModelChoice, Run, TrainRequest, train_model
+from mlcore.train.prep import PrepSpec
+from mlcore.train.split import SplitSpec
 
 FAST = {  # small ensembles keep the tests fast
     "xgboost": {"n_estimators": 20, "max_depth": 3},

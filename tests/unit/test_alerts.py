@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlcore.alerts import DEFAULT_THRESHOLDS, AlertKind, AlertThresholds, Severity, find_alerts
+from mlcore.data.loading import load_path
 from mlcore.dataset import build_dataset
-from mlcore.loading import load_path
-from mlcore.overview import compute_overview
-from mlcore.target_view import rank_features
+from mlcore.explore.alerts import DEFAULT_THRESHOLDS, AlertKind, AlertThresholds, Severity, find_alerts
+from mlcore.explore.overview import compute_overview
+from mlcore.explore.target_view import rank_features
 
 N = 200
 

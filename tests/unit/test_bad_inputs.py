@@ -6,11 +6,11 @@ import math
 
 import pytest
 
+from mlcore.data.loading import load_bytes, load_path
+from mlcore.data.readers import RaggedRowsError, ReadOptions
+from mlcore.dataset import FileFormat, ReadInfo
 from mlcore.errors import EmptyFileError, MLCoreError, NotATableError, TargetError
-from mlcore.loading import load_bytes, load_path
-from mlcore.readers import RaggedRowsError, ReadInfo, ReadOptions
 from mlcore.schema import ColumnType, Role
-from mlcore.sniff import FileFormat
 from mlcore.workspace import Workspace
 
 

@@ -21,7 +21,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from mlcore.bundle import (
+from mlcore.data.loading import load_path
+from mlcore.data.readers import ReadOptions
+from mlcore.dataset import set_target
+from mlcore.deploy.bundle import (
     TRUSTED_TYPES,
     BundleError,
     UnsafeModelFileError,
@@ -31,16 +34,13 @@ from mlcore.bundle import (
     onnx_feed,
     skops_bytes,
 )
-from mlcore.codegen import ReadHints, read_hints
-from mlcore.dataset import set_target
-from mlcore.loading import load_path
-from mlcore.model_card import run_metrics
-from mlcore.model_sandbox import SandboxedModel
-from mlcore.model_schema import schema_from_run
-from mlcore.prep import CategoricalPrep, NumericPrep, PrepSpec
-from mlcore.readers import ReadOptions
-from mlcore.split import SplitSpec
-from mlcore.train import ModelChoice, TrainRequest, train_model
+from mlcore.deploy.card import run_metrics
+from mlcore.deploy.codegen import ReadHints, read_hints
+from mlcore.deploy.input_schema import schema_from_run
+from mlcore.deploy.sandbox import SandboxedModel
+from mlcore.train.fit import ModelChoice, TrainRequest, train_model
+from mlcore.train.prep import CategoricalPrep, NumericPrep, PrepSpec
+from mlcore.train.split import SplitSpec
 
 PYTHON = sys.executable
 

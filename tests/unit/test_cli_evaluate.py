@@ -9,13 +9,13 @@ import pytest
 from sklearn import metrics as skm
 
 from mlcore.cli import main
+from mlcore.data.loading import load_path
+from mlcore.data.samples import load_sample
 from mlcore.dataset import set_target
-from mlcore.eval_report import build_report
-from mlcore.evaluate import EvalError, evaluate_run
-from mlcore.loading import load_path
-from mlcore.samples import load_sample
-from mlcore.split import SplitSpec
-from mlcore.train import ModelChoice, TrainRequest, train_model
+from mlcore.evaluate.holdout import EvalError, evaluate_run
+from mlcore.evaluate.report import build_report
+from mlcore.train.fit import ModelChoice, TrainRequest, train_model
+from mlcore.train.split import SplitSpec
 
 
 def _explain_blocks(html: str) -> list[str]:

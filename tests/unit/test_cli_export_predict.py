@@ -16,10 +16,10 @@ from test_hardening_models import RAW_TEXT, ROOT_TO_ITSELF, flip_booster_bytes, 
 from threadpoolctl import threadpool_limits
 
 from mlcore.cli import main
+from mlcore.data.loading import load_path
 from mlcore.dataset import set_target
-from mlcore.loading import load_path
-from mlcore.model_card import run_metrics
-from mlcore.train import ModelChoice, TrainRequest, train_model
+from mlcore.deploy.card import run_metrics
+from mlcore.train.fit import ModelChoice, TrainRequest, train_model
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from mlcore.cli import main
-from mlcore.loading import load_path
+from mlcore.data.loading import load_path
 
 
 def test_info_json_matches_the_loader(bad_dir, capsys):

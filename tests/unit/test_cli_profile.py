@@ -8,10 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlcore import profile_report
 from mlcore.cli import main
-from mlcore.loading import load_path
-from mlcore.profile_report import ProfileCache, ProfileResult, ProfileSettings, cache_key, plan_profile
+from mlcore.data.loading import load_path
+from mlcore.explore import profile_report
+from mlcore.explore.profile_report import (
+    ProfileCache,
+    ProfileResult,
+    ProfileSettings,
+    cache_key,
+    plan_profile,
+)
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ import json
 import pytest
 
 from mlcore.cli import main
+from mlcore.data.loading import load_path
+from mlcore.data.samples import load_sample
 from mlcore.dataset import set_target
-from mlcore.loading import load_path
-from mlcore.samples import load_sample
-from mlcore.split import SplitSpec
-from mlcore.train import ModelChoice, TrainRequest, train_model
+from mlcore.train.fit import ModelChoice, TrainRequest, train_model
+from mlcore.train.split import SplitSpec
 
 
 @pytest.fixture(scope="module")

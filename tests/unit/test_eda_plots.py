@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy.stats.contingency import association
 
-from mlcore import eda_plots as ep
+from mlcore.explore import plots as ep
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ import pandas as pd
 import plotly.io as pio
 import pytest
 
-from mlcore import eval_plots as plots
-from mlcore.eval_refit import LearningCurve, ValidationCurve
-from mlcore.evaluate import (
+from mlcore.evaluate import plots
+from mlcore.evaluate.holdout import (
     CalibrationCurve,
     ConfusionMatrix,
     Curve,
@@ -20,6 +19,7 @@ from mlcore.evaluate import (
     pr_curves,
     roc_curves,
 )
+from mlcore.evaluate.refit import LearningCurve, ValidationCurve
 
 RNG = np.random.default_rng(0)
 Y = np.where(RNG.random(3000) < 0.3, "yes", "no")

@@ -11,14 +11,14 @@ import pytest
 from sklearn import metrics as skm
 from sklearn.calibration import calibration_curve
 
-from mlcore import eval_compare as cmp
-from mlcore import eval_refit as refit
-from mlcore import evaluate as ev
+from mlcore.data.samples import load_sample
 from mlcore.dataset import build_dataset, hash_frame
-from mlcore.explanations import EXPLANATIONS, explain
-from mlcore.samples import load_sample
-from mlcore.split import SplitSpec
-from mlcore.train import METRICS, ModelChoice, RunStatus, TrainRequest, failed_run, train_model
+from mlcore.evaluate import compare as cmp
+from mlcore.evaluate import holdout as ev
+from mlcore.evaluate import refit
+from mlcore.evaluate.glossary import EXPLANATIONS, explain
+from mlcore.train.fit import METRICS, ModelChoice, RunStatus, TrainRequest, failed_run, train_model
+from mlcore.train.split import SplitSpec
 
 
 def _train(name: str, *models: str, cv: int = 3, test_size: float = 0.25):

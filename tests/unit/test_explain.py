@@ -10,8 +10,8 @@ import pytest
 from model_helpers import make_dataset, make_frame, train
 from sklearn.inspection import permutation_importance
 
-from mlcore import explain_plots
-from mlcore.explain import (
+from mlcore.explain import plots as explain_plots
+from mlcore.explain.explainer import (
     Estimate,
     ExplainSettings,
     choose_method,
@@ -23,9 +23,9 @@ from mlcore.explain import (
     run_explainer,
     transform,
 )
-from mlcore.model_schema import RunDataError
-from mlcore.prep import CategoricalPrep, NumericPrep, PrepSpec
 from mlcore.schema import Task
+from mlcore.train.prep import CategoricalPrep, NumericPrep, PrepSpec
+from mlcore.train.run_data import RunDataError
 
 FRAME = make_frame(120)
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from mlcore.explanations import EXPLANATIONS, explain
+from mlcore.evaluate.glossary import EXPLANATIONS, explain
 
 LATEX_COMMAND = re.compile(r"\\[A-Za-z]+|[_^]\{")
 

@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 from model_helpers import train
 
-from mlcore.bundle import bundle_code
-from mlcore.codegen import CodegenError, check_script
+from mlcore.data.loading import load_path
 from mlcore.dataset import set_target
-from mlcore.loading import load_path
-from mlcore.model_card import run_metrics
-from mlcore.split import SplitSpec
+from mlcore.deploy.bundle import bundle_code
+from mlcore.deploy.card import run_metrics
+from mlcore.deploy.codegen import CodegenError, check_script
+from mlcore.train.split import SplitSpec
 
 
 def _printed_metrics(script: str, data: Path, tmp_path: Path) -> dict:

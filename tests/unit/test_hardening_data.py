@@ -23,6 +23,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from mlcore.cli import main
+from mlcore.data.loading import load_bytes, load_path
+from mlcore.data.readers import ReadOptions, read_table
 from mlcore.errors import (
     DataLoadError,
     EmptyFileError,
@@ -30,8 +32,6 @@ from mlcore.errors import (
     MalformedTableError,
     UnsupportedFormatError,
 )
-from mlcore.loading import load_bytes, load_path
-from mlcore.readers import ReadOptions, read_table
 from mlcore.schema import ColumnType
 from mlcore.settings import DEFAULT, Limits
 
@@ -104,7 +104,7 @@ _PEAK = """
 import resource, sys
 from pathlib import Path
 from mlcore.errors import MLCoreError
-from mlcore.loading import load_bytes, load_path
+from mlcore.data.loading import load_bytes, load_path
 from mlcore.settings import Limits
 limits = Limits(**eval(sys.argv[3]))
 data = Path(sys.argv[1]).read_bytes() if sys.argv[2] == "bytes" else None
@@ -366,9 +366,9 @@ def test_deeply_nested_json_is_a_plain_error_not_a_recursion_error(data, tmp_pat
 
 
 def test_deeply_nested_json_that_slips_past_the_scan_is_still_a_plain_error(monkeypatch):
-    import mlcore.readers
+    import mlcore.data.readers
 
-    monkeypatch.setattr(mlcore.readers, "MAX_JSON_DEPTH", 10**9)  # the backstop: catching RecursionError
+    monkeypatch.setattr(mlcore.data.readers, "MAX_JSON_DEPTH", 10**9)  # the backstop: catching RecursionError
     with pytest.raises(MalformedTableError, match="nested too deeply"):
         load_bytes(b"[" * 100_000 + b"]" * 100_000, "deep.json")
 

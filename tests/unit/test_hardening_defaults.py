@@ -12,7 +12,8 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.preprocessing import KBinsDiscretizer
 from sklearn.utils.class_weight import compute_sample_weight
 
-from mlcore.alerts import AlertKind, find_alerts
+from mlcore.data.loading import load_path
+from mlcore.data.samples import load_sample
 from mlcore.dataset import (
     build_dataset,
     guess_target,
@@ -22,11 +23,10 @@ from mlcore.dataset import (
     set_task,
     target_candidates,
 )
-from mlcore.loading import load_path
-from mlcore.overview import compute_overview
-from mlcore.samples import load_sample
+from mlcore.explore.alerts import AlertKind, find_alerts
+from mlcore.explore.overview import compute_overview
+from mlcore.explore.target_view import bin_codes, rank_features, training_half
 from mlcore.schema import ColumnType, Role, Task, infer_columns, infer_task
-from mlcore.target_view import bin_codes, rank_features, training_half
 
 ROW_NUMBER_REASON = "a different whole number on every row, counting up with the rows: a row number"
 

@@ -33,10 +33,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.tree import DecisionTreeClassifier
 
-from mlcore.bundle import BundleError, UntrustedModelError, build_bundle, load_model_file, skops_bytes
-from mlcore.errors import MLCoreError
-from mlcore.model_checks import check_booster_json, check_model, reachable, schema_from_data
-from mlcore.model_sandbox import (
+from mlcore.deploy.bundle import BundleError, UntrustedModelError, build_bundle, load_model_file, skops_bytes
+from mlcore.deploy.checks import check_booster_json, check_model, reachable, schema_from_data
+from mlcore.deploy.input_schema import schema_from_run
+from mlcore.deploy.predict import predict_frame
+from mlcore.deploy.sandbox import (
     ModelCrashedError,
     ModelMemoryError,
     ModelTimeoutError,
@@ -45,9 +46,8 @@ from mlcore.model_sandbox import (
     _receive,
     _Unreadable,
 )
-from mlcore.model_schema import schema_from_run
-from mlcore.predict import predict_frame
-from mlcore.prep import CategoricalPrep, NumericPrep, PrepSpec, as_floats
+from mlcore.errors import MLCoreError
+from mlcore.train.prep import CategoricalPrep, NumericPrep, PrepSpec, as_floats
 
 RAW_TEXT = (
     "Traceback",

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from model_helpers import make_dataset, make_frame, train
 
-from mlcore import explain
-from mlcore.explain import ExplainSettings, confidently_wrong, explain_run, run_explainer
-from mlcore.explain_plots import row_labels, waterfall
+from mlcore.explain import explainer as explain
+from mlcore.explain.explainer import ExplainSettings, confidently_wrong, explain_run, run_explainer
+from mlcore.explain.plots import row_labels, waterfall
 from mlcore.formatting import number, percent, plural, row_numbers, signed, size
-from mlcore.models import cost_warning, get_model
 from mlcore.schema import Task
+from mlcore.train.models import cost_warning, get_model
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,7 @@ def test_rows_are_numbered_as_the_user_counts_them():
 
 def test_the_same_residual_reads_the_same_on_evaluate_and_explain():
     """Explain said 'error +1.82e+03' (predicted − actual) where Evaluate said residual −1822."""
-    from mlcore.evaluate import residual_frame
+    from mlcore.evaluate.holdout import residual_frame
 
     dataset = make_dataset(make_frame(120), "price")
     run = train(dataset, "ridge")

@@ -14,15 +14,15 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.neighbors import KNeighborsClassifier
 from threadpoolctl import threadpool_limits
 
-from mlcore.bundle import build_bundle
-from mlcore.class_balance import default_metric, imbalance_ratio, ranking_reason, target_counts
 from mlcore.dataset import build_dataset, hash_frame
-from mlcore.evaluate import ranked
-from mlcore.model_card import card_markdown
-from mlcore.prep import PrepSpec, build_preprocessor, describe_pipeline
+from mlcore.deploy.bundle import build_bundle
+from mlcore.deploy.card import card_markdown
+from mlcore.evaluate.holdout import ranked
+from mlcore.metrics import default_metric, imbalance_ratio, ranking_reason, target_counts
 from mlcore.schema import Task
-from mlcore.split import SplitSpec, make_split
-from mlcore.train import ModelChoice, TrainRequest, leaderboard, train_model
+from mlcore.train.fit import ModelChoice, TrainRequest, leaderboard, train_model
+from mlcore.train.prep import PrepSpec, build_preprocessor, describe_pipeline
+from mlcore.train.split import SplitSpec, make_split
 
 
 def _imbalanced(n_major: int = 580, n_minor: int = 20, seed: int = 0):

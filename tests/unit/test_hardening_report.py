@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mlcore.explore.profile_report import build_report_html, escape_markup
 from mlcore.markup import SANDBOX, sandboxed_page
-from mlcore.profile_report import build_report_html, escape_markup
 
 HOSTILE_NAME = "<script>window.stolen = 1</script>"
 BREAKOUT_NAMES = [  # each tries to leave the context ydata-profiling writes names into

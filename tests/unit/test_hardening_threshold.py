@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from model_helpers import make_dataset, make_frame, train
 
-from mlcore.bundle import BundleError, build_bundle, load_model_file
-from mlcore.decision_rule import DecisionRule, DecisionRuleError, rule_for
-from mlcore.predict import predict_frame, predictor_from_run
+from mlcore.deploy.bundle import BundleError, build_bundle, load_model_file
+from mlcore.deploy.predict import predict_frame, predictor_from_run
+from mlcore.evaluate.decision_rule import DecisionRule, DecisionRuleError, rule_for
 
 THRESHOLD = 0.8
 

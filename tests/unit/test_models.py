@@ -9,8 +9,12 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
 
-from mlcore import models
-from mlcore.models import (
+from mlcore.data.samples import load_sample
+from mlcore.schema import Task
+from mlcore.train import models
+from mlcore.train.errors import ParamError, UnknownModelError
+from mlcore.train.fit import single_threaded
+from mlcore.train.models import (
     KNN_CAP,
     SVM_CAP,
     TREE_CAP,
@@ -21,11 +25,7 @@ from mlcore.models import (
     models_for,
     xgboost_device,
 )
-from mlcore.prep import PrepSpec, build_pipeline
-from mlcore.samples import load_sample
-from mlcore.schema import Task
-from mlcore.train import single_threaded
-from mlcore.train_errors import ParamError, UnknownModelError
+from mlcore.train.prep import PrepSpec, build_pipeline
 
 CLASSIFIERS = [
     "logistic_regression",

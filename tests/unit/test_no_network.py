@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import mlcore
-from mlcore.samples import SAMPLES, load_sample
+from mlcore.data.samples import SAMPLES, load_sample
 from mlcore.settings import DEFAULT
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlcore.dataset import build_dataset
-from mlcore.overview import compute_overview
+from mlcore.explore.overview import compute_overview
 from mlcore.schema import ColumnType, Role
 
 

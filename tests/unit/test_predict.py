@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from model_helpers import make_dataset, make_frame, train
 
-from mlcore.loading import load_bytes
-from mlcore.model_schema import schema_from_run
-from mlcore.predict import (
+from mlcore.data.loading import load_bytes
+from mlcore.deploy.input_schema import schema_from_run
+from mlcore.deploy.predict import (
     ColumnTypeError,
     MissingColumnsError,
     escape_formulas,

@@ -19,8 +19,12 @@ from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, OrdinalEncoder, S
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import check_estimator
 
+from mlcore.data.samples import load_sample
 from mlcore.dataset import build_dataset, hash_frame, set_role, set_type
-from mlcore.prep import (
+from mlcore.schema import ColumnType, Role
+from mlcore.train.errors import NoFeaturesError, PrepError, TooManyLevelsError
+from mlcore.train.fit import ModelChoice, TrainRequest, cross_validate, train_model
+from mlcore.train.prep import (
     CategoricalPrep,
     DatetimeExpander,
     NumericPrep,
@@ -31,11 +35,7 @@ from mlcore.prep import (
     build_preprocessor,
     describe_pipeline,
 )
-from mlcore.samples import load_sample
-from mlcore.schema import ColumnType, Role
-from mlcore.split import SplitSpec, make_split
-from mlcore.train import ModelChoice, TrainRequest, cross_validate, train_model
-from mlcore.train_errors import NoFeaturesError, PrepError, TooManyLevelsError
+from mlcore.train.split import SplitSpec, make_split
 
 SEED = 0
 

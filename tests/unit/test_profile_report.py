@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from mlcore.dataset import build_dataset, hash_frame
-from mlcore.jobs import JobState
-from mlcore.profile_report import (
+from mlcore.explore.profile_report import (
     ProfileCache,
     ProfileError,
     ProfilePlan,
@@ -21,6 +20,7 @@ from mlcore.profile_report import (
     plan_profile,
     start_profile,
 )
+from mlcore.jobs import JobState
 
 
 def tiny(rows: int = 40):

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames, range_indexes
 
+from mlcore.data.loading import load_bytes
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
-from mlcore.loading import load_bytes
 from mlcore.schema import infer_columns
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

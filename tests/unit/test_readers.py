@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mlcore.data.loading import load_bytes
+from mlcore.data.sniff import detect_format, sniff_dialect
+from mlcore.dataset import FileFormat, ReadInfo
 from mlcore.errors import LimitExceededError, MalformedTableError, UnsupportedFormatError
-from mlcore.loading import load_bytes
-from mlcore.readers import ReadInfo
 from mlcore.settings import Limits
-from mlcore.sniff import FileFormat, detect_format, sniff_dialect
 
 FRAME = pd.DataFrame(
     {

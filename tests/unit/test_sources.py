@@ -7,9 +7,9 @@ import pytest
 from palmerpenguins import load_penguins
 from sklearn import datasets as skdata
 
+from mlcore.data.generators import GeneratorSpec, Shape, generate
+from mlcore.data.samples import SAMPLES, load_sample
 from mlcore.errors import SchemaError
-from mlcore.generators import GeneratorSpec, Shape, generate
-from mlcore.samples import SAMPLES, load_sample
 from mlcore.schema import ColumnType, Task
 
 EXPECTED = {

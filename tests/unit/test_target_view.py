@@ -9,7 +9,7 @@ from sklearn.metrics import mutual_info_score
 
 from mlcore.dataset import build_dataset
 from mlcore.errors import TargetError
-from mlcore.target_view import bin_codes, mutual_information, rank_features
+from mlcore.explore.target_view import bin_codes, mutual_information, rank_features
 
 
 def make(frame: pd.DataFrame, target: str | None):

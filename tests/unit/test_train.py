@@ -9,21 +9,14 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
+from mlcore.data.samples import load_sample
 from mlcore.dataset import build_dataset, hash_frame
 from mlcore.errors import TargetError
-from mlcore.prep import NumericPrep, PrepSpec
-from mlcore.samples import load_sample
-from mlcore.split import SplitSpec, make_split
-from mlcore.train import (
-    ModelChoice,
-    RunStatus,
-    TrainRequest,
-    leaderboard,
-    train_model,
-    validate_request,
-)
-from mlcore.train_errors import FoldError, TrainInputError
-from mlcore.training_jobs import TrainingSession
+from mlcore.train.errors import FoldError, TrainInputError
+from mlcore.train.fit import ModelChoice, RunStatus, TrainRequest, leaderboard, train_model, validate_request
+from mlcore.train.prep import NumericPrep, PrepSpec
+from mlcore.train.session import TrainingSession
+from mlcore.train.split import SplitSpec, make_split
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mlcore.data.samples import load_sample
 from mlcore.jobs import Job, JobState
-from mlcore.models import get_model
-from mlcore.samples import load_sample
 from mlcore.schema import Task
-from mlcore.split import SplitSpec
-from mlcore.train import TrainRequest, train_model
-from mlcore.train_errors import ParamError, TrainInputError
-from mlcore.tuning import (
+from mlcore.train.errors import ParamError, TrainInputError
+from mlcore.train.fit import TrainRequest, train_model
+from mlcore.train.models import get_model
+from mlcore.train.split import SplitSpec
+from mlcore.train.tuning import (
     TuneSpec,
     apply_best,
     grid_values,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mlcore.samples import load_sample
-from mlcore.split import SplitSpec
-from mlcore.train import ModelChoice, Run, TrainRequest, train_model
+from mlcore.data.samples import load_sample
+from mlcore.train.fit import ModelChoice, Run, TrainRequest, train_model
+from mlcore.train.split import SplitSpec
 from mlcore.workspace import Workspace
 
 FAST = ("naive_bayes", "decision_tree")

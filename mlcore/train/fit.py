@@ -1,0 +1,561 @@
+"""Training one model: cross-validation on the training part, a final fit, holdout scores, a `Run`.
+
+`train_model` never raises for a model's own failure: the run comes back marked failed with a plain
+message, so one broken model cannot spoil a comparison. Problems with the data or settings are
+raised by `validate_request` before any training starts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics as skm
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
+
+from mlcore.dataset import Dataset
+from mlcore.metrics import ClassCounts, default_metric, target_counts
+from mlcore.schema import Task
+from mlcore.train.errors import TrainInputError, explain_failure
+from mlcore.train.models import default_set, get_model
+from mlcore.train.prep import PrepSpec, build_pipeline, oversampling_note
+from mlcore.train.split import Split, SplitSpec, make_split
+
+OnFold = Callable[[int, int], None]
+
+
+class RunStatus(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    TIMED_OUT = "timed out"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    task: Task
+    greater_is_better: bool = True
+
+
+METRICS: dict[str, Metric] = {
+    "accuracy": Metric("accuracy", Task.CLASSIFICATION),
+    "balanced_accuracy": Metric("balanced accuracy", Task.CLASSIFICATION),
+    "f1_macro": Metric("F1 (macro)", Task.CLASSIFICATION),
+    "roc_auc": Metric("ROC AUC", Task.CLASSIFICATION),
+    "r2": Metric("R²", Task.REGRESSION),
+    "rmse": Metric("RMSE", Task.REGRESSION, greater_is_better=False),
+    "mae": Metric("MAE", Task.REGRESSION, greater_is_better=False),
+}
+
+
+def metrics_for(task: Task) -> list[str]:
+    return [key for key, m in METRICS.items() if m.task is task]
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """A model to train: registry key, parameter overrides, and whether its sample cap applies."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    capped: bool = True
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """Everything a training run depends on; the same request always gives the same numbers."""
+
+    dataset: Dataset
+    prep: PrepSpec = field(default_factory=PrepSpec)
+    split: SplitSpec = field(default_factory=SplitSpec)
+    models: tuple[ModelChoice, ...] = ()
+    seed: int = 0
+    time_budget: float | None = None  # seconds per model; None = no limit
+
+    @classmethod
+    def compare_all(cls, dataset: Dataset, **settings: Any) -> TrainRequest:
+        """The default "compare all" set of models for the dataset's task."""
+        if dataset.task is None:
+            raise TrainInputError("Choose a target column before training.", "Pick the column to predict.")
+        return cls(dataset, models=tuple(ModelChoice(k) for k in default_set(dataset.task)), **settings)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One trained model with everything needed to compare, explain and reproduce it."""
+
+    id: str
+    dataset_hash: str
+    dataset_name: str
+    task: Task
+    target: str
+    prep: PrepSpec
+    split: SplitSpec
+    seed: int
+    model_key: str
+    model_name: str
+    params: dict[str, Any]
+    status: RunStatus
+    message: str = ""
+    warnings: tuple[str, ...] = ()
+    fold_scores: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    cv_mean: dict[str, float] = field(default_factory=dict)
+    cv_std: dict[str, float] = field(default_factory=dict)
+    holdout: dict[str, float] = field(default_factory=dict)
+    holdout_index: np.ndarray | None = None  # frame index labels of the holdout rows
+    y_true: np.ndarray | None = None
+    y_pred: np.ndarray | None = None
+    proba: np.ndarray | None = None  # holdout class probabilities, columns in `classes` order
+    classes: tuple[Any, ...] | None = None
+    fit_seconds: float = float("nan")  # mean per fold (the final fit when there is no CV)
+    predict_seconds: float = float("nan")
+    total_seconds: float = 0.0
+    n_train_rows: int = 0
+    sampled: bool = False
+    notes: tuple[str, ...] = ()
+    versions: dict[str, str] = field(default_factory=dict)
+    class_counts: ClassCounts = ()  # rows per class in the whole table (classification)
+    pipeline: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is RunStatus.OK
+
+    @property
+    def default_metric(self) -> str:
+        """The score runs on this data are ranked by unless the user chooses one."""
+        return default_metric(self.task, self.class_counts)
+
+    @property
+    def label(self) -> str:
+        """The model's name, with the settings that differ from its defaults."""
+        defaults = get_model(self.task, self.model_key).defaults()
+        changed = [f"{k}={v}" for k, v in self.params.items() if defaults.get(k) != v]
+        return f"{self.model_name} ({', '.join(changed)})" if changed else self.model_name
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-safe facts about the run (no arrays, no pipeline)."""
+        return {
+            "id": self.id,
+            "model": self.model_key,
+            "label": self.label,
+            "status": self.status.value,
+            "message": self.message,
+            "warnings": list(self.warnings),
+            "params": self.params,
+            "seed": self.seed,
+            "cv_mean": self.cv_mean,
+            "cv_std": self.cv_std,
+            "fold_scores": {k: list(v) for k, v in self.fold_scores.items()},
+            "holdout": self.holdout,
+            "fit_seconds": self.fit_seconds,
+            "predict_seconds": self.predict_seconds,
+            "total_seconds": self.total_seconds,
+            "n_train_rows": self.n_train_rows,
+            "sampled": self.sampled,
+            "notes": list(self.notes),
+            "versions": self.versions,
+            "dataset_hash": self.dataset_hash,
+            "prep": self.prep.to_dict(),
+            "split": self.split.to_dict(),
+        }
+
+
+# ---------- request checks and identity ----------
+
+
+def validate_request(request: TrainRequest) -> Split:
+    """Raise every input problem now (split, preprocessing, model names and parameters)."""
+    dataset = request.dataset
+    if dataset.target is None or dataset.task is None:
+        raise TrainInputError("Choose a target column before training.", "Pick the column to predict.")
+    if not request.models:
+        raise TrainInputError("Choose at least one model to train.", "Tick a model, or use 'compare all'.")
+    if request.time_budget is not None and request.time_budget <= 0:
+        raise TrainInputError("The time budget must be positive.", "Leave it empty for no limit.")
+    split = make_split(dataset, request.split, request.seed)
+    for choice in request.models:
+        build_pipeline(dataset, request.prep, choice.key, choice.params, request.seed)
+    return split
+
+
+def run_id(request: TrainRequest, choice: ModelChoice) -> str:
+    """The same data, schema and settings give the same id (and, by determinism, the same run)."""
+    dataset = request.dataset
+    spec = get_model(dataset.task, choice.key)
+    identity = {
+        "data": dataset.content_hash,
+        "schema": [(c.name, c.ctype.value, c.role.value) for c in dataset.columns],
+        "target": dataset.target,
+        "task": dataset.task.value,
+        "prep": request.prep.to_dict(),
+        "split": request.split.to_dict(),
+        "seed": request.seed,
+        "model": choice.key,
+        "params": spec.resolve(choice.params),
+        "capped": choice.capped,
+    }
+    text = json.dumps(identity, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    names = ("scikit-learn", "imbalanced-learn", "xgboost", "numpy", "pandas", "scipy")
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def _base_run(request: TrainRequest, choice: ModelChoice, status: RunStatus, message: str = "") -> Run:
+    dataset = request.dataset
+    spec = get_model(dataset.task, choice.key)
+    return Run(
+        id=run_id(request, choice),
+        dataset_hash=dataset.content_hash,
+        dataset_name=dataset.name,
+        task=dataset.task,
+        target=dataset.target,
+        prep=request.prep,
+        split=request.split,
+        seed=request.seed,
+        model_key=choice.key,
+        model_name=spec.name,
+        params=spec.resolve(choice.params),
+        status=status,
+        message=message,
+        versions=library_versions(),
+        class_counts=target_counts(dataset),
+    )
+
+
+def failed_run(request: TrainRequest, choice: ModelChoice, status: RunStatus, message: str) -> Run:
+    """A leaderboard row for a model that failed, ran out of time or was stopped."""
+    return _base_run(request, choice, status, message)
+
+
+# ---------- scoring ----------
+
+
+def _continuous_scores(pipeline: Any, X: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(probabilities, decision values): whichever the model offers, for ROC AUC."""
+    if hasattr(pipeline, "predict_proba"):
+        try:
+            return pipeline.predict_proba(X), None
+        except AttributeError:  # e.g. an SVC without probability estimates
+            pass
+    if hasattr(pipeline, "decision_function"):
+        return None, pipeline.decision_function(X)
+    return None, None
+
+
+def score(
+    task: Task,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    proba: np.ndarray | None = None,
+    decision: np.ndarray | None = None,
+    classes: np.ndarray | None = None,
+) -> dict[str, float]:
+    """All metrics of the task; ROC AUC is NaN when the model gives no usable scores."""
+    if task is Task.REGRESSION:
+        return {
+            "r2": float(skm.r2_score(y_true, y_pred)),
+            "rmse": float(skm.root_mean_squared_error(y_true, y_pred)),
+            "mae": float(skm.mean_absolute_error(y_true, y_pred)),
+        }
+    return {
+        "accuracy": float(skm.accuracy_score(y_true, y_pred)),
+        "balanced_accuracy": float(skm.balanced_accuracy_score(y_true, y_pred)),
+        "f1_macro": float(skm.f1_score(y_true, y_pred, average="macro", zero_division=0)),
+        "roc_auc": _roc_auc(y_true, proba, decision, classes),
+    }
+
+
+def _roc_auc(
+    y_true: np.ndarray, proba: np.ndarray | None, decision: np.ndarray | None, classes: np.ndarray | None
+) -> float:
+    present = np.unique(y_true)
+    if classes is None or len(present) < 2:
+        return float("nan")
+    try:
+        if len(classes) == 2:
+            positive = proba[:, 1] if proba is not None else decision
+            if positive is None:
+                return float("nan")
+            return float(skm.roc_auc_score(y_true == classes[1], positive))
+        if proba is None or len(present) != len(classes):
+            return float("nan")
+        return float(skm.roc_auc_score(y_true, proba, multi_class="ovr", labels=classes))
+    except ValueError:
+        return float("nan")
+
+
+# ---------- training ----------
+
+
+def single_threaded() -> Any:
+    """One thread for BLAS and OpenMP while training: results do not depend on the machine's cores,
+    and parallelism comes from training models side by side (threads fighting over 2 shared cores
+    made small fits several times slower)."""
+    return threadpool_limits(1)
+
+
+def sample(
+    positions: np.ndarray, y: np.ndarray, cap: int | None, seed: int, classification: bool
+) -> np.ndarray:
+    """At most `cap` of these positions, stratified by class where possible, in their original order.
+
+    Public because `eval_refit` draws the same training sample when it refits a run.
+    """
+    if cap is None or len(positions) <= cap:
+        return positions
+    try:
+        kept, _ = train_test_split(
+            positions, train_size=cap, random_state=seed, stratify=y[positions] if classification else None
+        )
+    except ValueError:  # a class too rare to stratify: a plain random sample
+        kept = np.random.default_rng(seed).choice(positions, cap, replace=False)
+    return np.sort(kept)
+
+
+def _fit(pipeline: Any, X: pd.DataFrame, y: np.ndarray, found: list[str]) -> float:
+    """Fit and return the seconds taken; convergence warnings are kept as plain notes."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        start = time.perf_counter()
+        pipeline.fit(X, y)
+        seconds = time.perf_counter() - start
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning):
+            text = (
+                "did not fully converge (the optimiser stopped at its iteration limit); "
+                "raising 'Maximum iterations' or scaling the numbers may help"
+            )
+            if text not in found:
+                found.append(text)
+    return seconds
+
+
+def predict(pipeline: Any, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, float]:
+    """Predictions and continuous scores from one pass where the labels follow from the scores.
+
+    A classifier's `predict` is the most probable class (or the sign of a binary decision value), so
+    deriving it from the scores halves the prediction work of k-NN, SVMs and forests. Public because
+    `eval_refit` predicts the same way when it refits a run.
+    """
+    start = time.perf_counter()
+    classes = getattr(pipeline, "classes_", None)
+    proba, decision = _continuous_scores(pipeline, X) if classes is not None else (None, None)
+    if proba is not None:
+        y_pred = classes[np.argmax(proba, axis=1)]
+    elif decision is not None and decision.ndim == 1:
+        y_pred = classes[(decision > 0).astype(int)]
+    else:
+        y_pred = pipeline.predict(X)
+    return y_pred, proba, decision, time.perf_counter() - start
+
+
+@dataclass
+class CVResult:
+    """Scores per fold and per metric, timings, and the convergence notes met on the way."""
+
+    fold_scores: dict[str, list[float]] = field(default_factory=dict)
+    fit_times: list[float] = field(default_factory=list)
+    predict_times: list[float] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def mean(self, metric: str) -> float:
+        return _nan_stat(np.nanmean, self.fold_scores.get(metric, []))
+
+    def std(self, metric: str) -> float:
+        return _nan_stat(np.nanstd, self.fold_scores.get(metric, []))
+
+
+def cross_validate(
+    request: TrainRequest, choice: ModelChoice, split: Split, on_fold: OnFold | None = None
+) -> CVResult:
+    """Fit the whole pipeline on each fold's training rows and score its validation rows.
+
+    Raises whatever the model raises; `on_fold(done, total)` is called after each fold and may raise
+    to abandon the work (tuning uses that for its time budget).
+    """
+    dataset = request.dataset
+    cap = get_model(dataset.task, choice.key).sample_cap if choice.capped else None
+    classification = dataset.task is Task.CLASSIFICATION
+    X = dataset.frame[dataset.features]
+    y = dataset.frame[dataset.target].to_numpy()
+    template = build_pipeline(dataset, request.prep, choice.key, choice.params, request.seed)
+    result = CVResult()
+    with single_threaded():
+        _cross_validate(
+            template, X, y, split, cap, request.seed, classification, dataset.task, result, on_fold
+        )
+    return result
+
+
+def _cross_validate(
+    template: Any,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    split: Split,
+    cap: int | None,
+    seed: int,
+    classification: bool,
+    task: Task,
+    result: CVResult,
+    on_fold: OnFold | None,
+) -> None:
+    for i, (fit_pos, val_pos) in enumerate(split.folds):
+        fit_rows = split.train[sample(fit_pos, y[split.train], cap, seed, classification)]
+        val_rows = split.train[val_pos]
+        pipeline = clone(template)
+        result.fit_times.append(_fit(pipeline, X.iloc[fit_rows], y[fit_rows], result.warnings))
+        y_pred, proba, decision, seconds = predict(pipeline, X.iloc[val_rows])
+        result.predict_times.append(seconds)
+        classes = getattr(pipeline, "classes_", None)
+        for name, value in score(task, y[val_rows], y_pred, proba, decision, classes).items():
+            result.fold_scores.setdefault(name, []).append(value)
+        if on_fold:
+            on_fold(i + 1, len(split.folds) + 1)
+
+
+def train_model(
+    request: TrainRequest, choice: ModelChoice, split: Split | None = None, on_fold: OnFold | None = None
+) -> Run:
+    """Cross-validate, refit on the whole training part, score the holdout: one `Run`."""
+    started = time.perf_counter()
+    dataset = request.dataset
+    split = split or make_split(dataset, request.split, request.seed)
+    spec = get_model(dataset.task, choice.key)
+    cap = spec.sample_cap if choice.capped else None
+    classification = dataset.task is Task.CLASSIFICATION
+    X = dataset.frame[dataset.features]
+    y = dataset.frame[dataset.target].to_numpy()
+    base = _base_run(request, choice, RunStatus.OK)
+    cv = CVResult()
+    n_steps = len(split.folds) + 1
+    try:
+        cv = cross_validate(request, choice, split, on_fold)
+        train_rows = split.train[
+            sample(np.arange(len(split.train)), y[split.train], cap, request.seed, classification)
+        ]
+        pipeline = build_pipeline(dataset, request.prep, choice.key, choice.params, request.seed)
+        with single_threaded():
+            final_fit = _fit(pipeline, X.iloc[train_rows], y[train_rows], cv.warnings)
+        holdout, y_pred, proba, classes, holdout_predict = {}, None, None, None, float("nan")
+        if len(split.test):
+            with single_threaded():
+                y_pred, proba, decision, holdout_predict = predict(pipeline, X.iloc[split.test])
+            classes = getattr(pipeline, "classes_", None)
+            holdout = score(dataset.task, y[split.test], y_pred, proba, decision, classes)
+        if on_fold:
+            on_fold(n_steps, n_steps)
+    except Exception as exc:  # a model's failure is reported in its run, never raised
+        return replace(
+            base,
+            status=RunStatus.FAILED,
+            message=explain_failure(exc),
+            warnings=tuple(cv.warnings),
+            total_seconds=time.perf_counter() - started,
+        )
+    sampled = len(train_rows) < len(split.train)
+    notes = (
+        [f"trained on a sample of {len(train_rows):,} of {len(split.train):,} training rows"]
+        if sampled
+        else []
+    )
+    if weights_note := oversampling_note(dataset, request.prep, choice.key):
+        notes.append(weights_note)
+    return replace(
+        base,
+        warnings=tuple(cv.warnings),
+        fold_scores={k: tuple(v) for k, v in cv.fold_scores.items()},
+        cv_mean={k: cv.mean(k) for k in cv.fold_scores},
+        cv_std={k: cv.std(k) for k in cv.fold_scores},
+        holdout=holdout,
+        holdout_index=dataset.frame.index.to_numpy()[split.test],
+        y_true=y[split.test],
+        y_pred=y_pred,
+        proba=proba,
+        classes=tuple(classes) if classes is not None else None,
+        fit_seconds=float(np.mean(cv.fit_times)) if cv.fit_times else final_fit,
+        predict_seconds=float(np.mean(cv.predict_times)) if cv.predict_times else holdout_predict,
+        total_seconds=time.perf_counter() - started,
+        n_train_rows=len(train_rows),
+        sampled=sampled,
+        notes=tuple(notes),
+        pipeline=pipeline,
+    )
+
+
+def _nan_stat(stat: Callable[[np.ndarray], Any], values: list[float]) -> float:
+    """The statistic over the folds that have a value (NaN when none has)."""
+    array = np.asarray(values, dtype=float)
+    return float("nan") if np.isnan(array).all() else float(stat(array))
+
+
+# ---------- leaderboard ----------
+
+
+def leaderboard(runs: list[Run], metric: str | None = None) -> pd.DataFrame:
+    """One row per run, best first by the CV mean of `metric` (holdout when there is no CV)."""
+    columns = ["rank", "model", "status"]
+    if not runs:
+        return pd.DataFrame(columns=columns)
+    task = runs[0].task
+    metric = metric or runs[0].default_metric
+    if metric not in METRICS or METRICS[metric].task is not task:
+        raise TrainInputError(
+            f"'{metric}' is not a {task.value} metric.", f"Choose one of: {', '.join(metrics_for(task))}."
+        )
+    names = [metric, *[m for m in metrics_for(task) if m != metric]]
+    rows = []
+    for run in runs:
+        row: dict[str, Any] = {"model": run.label, "status": run.status.value}
+        row[f"CV {METRICS[metric].label}"] = run.cv_mean.get(metric, np.nan)
+        row["CV ± std"] = run.cv_std.get(metric, np.nan)
+        for name in names[1:]:
+            row[f"CV {METRICS[name].label}"] = run.cv_mean.get(name, np.nan)
+        for name in names:
+            row[f"holdout {METRICS[name].label}"] = run.holdout.get(name, np.nan)
+        row["fit s"] = run.fit_seconds
+        row["predict s"] = run.predict_seconds
+        row["rows"] = run.n_train_rows or np.nan
+        row["note"] = "; ".join(filter(None, (run.message, *run.notes, *run.warnings)))
+        row["run id"] = run.id
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    key = f"CV {METRICS[metric].label}"
+    if table[key].isna().all():
+        key = f"holdout {METRICS[metric].label}"
+    sign = -1 if METRICS[metric].greater_is_better else 1
+    order = sorted(
+        range(len(runs)),
+        key=lambda i: (
+            not runs[i].ok,
+            np.isnan(table[key].iloc[i]),
+            sign * np.nan_to_num(table[key].iloc[i]),
+        ),
+    )
+    table = table.iloc[order].reset_index(drop=True)
+    ok = table["status"] == RunStatus.OK.value
+    table.insert(0, "rank", pd.array([i + 1 if good else pd.NA for i, good in enumerate(ok)], dtype="Int64"))
+    return table

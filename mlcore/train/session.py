@@ -1,0 +1,251 @@
+"""Training several models in the background: a few worker processes, a live per-model status,
+a time budget per model and a Stop that keeps every finished model.
+
+The page (or the CLI) holds a `TrainingSession` and polls it. Workers are `mlcore.jobs.Job`s that
+take model indices from a shared queue, so a worker process (and its imports) serves many models.
+A model over its budget has its worker stopped; a fresh worker carries on with the models left.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlcore.jobs import Job, JobState
+from mlcore.train.fit import (
+    ModelChoice,
+    Run,
+    RunStatus,
+    TrainRequest,
+    failed_run,
+    train_model,
+    validate_request,
+)
+from mlcore.train.models import get_model
+from mlcore.train.split import Split
+
+_CONTEXT = mp.get_context("forkserver")  # the context of `mlcore.jobs` workers
+QUEUE_WAIT = 0.5  # seconds a worker waits for more work before it exits
+
+
+def train_worker(report: Any, request: TrainRequest, split: Split, tasks: Any) -> int:
+    """Train models (indices into `request.models`) from `tasks` until it is empty; one event per step."""
+    os.environ.setdefault("YDATA_PROFILING_NO_ANALYTICS", "True")
+    for choice in request.models:  # import every model's library now, not on a model's time budget
+        get_model(request.dataset.task, choice.key).build(choice.params, request.seed)
+    done = 0
+    while True:
+        try:
+            index = tasks.get(timeout=QUEUE_WAIT)
+        except queue.Empty:
+            return done
+        choice = request.models[index]
+        report({"kind": "start", "index": index, "model": choice.key, "time": time.time()})
+
+        def on_fold(step: int, of: int, index: int = index) -> None:
+            report({"kind": "fold", "index": index, "step": step, "of": of})
+
+        run = train_model(request, choice, split, on_fold)
+        report({"kind": "run", "index": index, "run": run})
+        done += 1
+
+
+@dataclass
+class ModelProgress:
+    """The live state of one model of the session."""
+
+    index: int
+    key: str
+    name: str
+    state: str = "queued"  # queued, running, ok, failed, timed out, stopped
+    progress: float = 0.0
+    message: str = "waiting"
+    started: float | None = None
+    run: Run | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.run is not None
+
+
+@dataclass
+class TrainingSnapshot:
+    """What the page draws: overall state and progress, each model, and the runs finished so far."""
+
+    state: str  # running, done, stopped
+    elapsed: float
+    progress: float
+    message: str
+    models: list[ModelProgress]
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+
+@dataclass
+class _Worker:
+    job: Job
+    seen: int = 0  # events already read
+    current: int | None = None  # model index being trained
+
+
+class TrainingSession:
+    """Trains `request.models` in up to `workers` processes; poll it, stop it, read its runs."""
+
+    def __init__(self, request: TrainRequest, workers: int | None = None) -> None:
+        self.split = validate_request(request)  # input problems surface here, before any process starts
+        self.request = request
+        self.started = time.monotonic()
+        self._ended: float | None = None
+        self.stopped = False
+        self.models = [
+            ModelProgress(i, c.key, get_model(request.dataset.task, c.key).name)
+            for i, c in enumerate(request.models)
+        ]
+        self.runs: list[Run] = []
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        self.n_workers = max(1, min(workers or cores, len(request.models)))
+        self._workers: list[_Worker] = []
+        self._crash: str | None = None
+        self._start_workers(self._order(range(len(request.models))), self.n_workers)
+
+    def _order(self, indices: Any) -> list[int]:
+        """Slowest models first, so the last minutes are not spent on one long model alone."""
+        task = self.request.dataset.task
+        cost = {i: get_model(task, self.request.models[i].key).relative_cost for i in indices}
+        return sorted(cost, key=lambda i: -cost[i])
+
+    def _start_workers(self, indices: list[int], count: int) -> None:
+        self._tasks = _CONTEXT.Queue()
+        for index in indices:
+            self._tasks.put(index)
+        for _ in range(min(count, len(indices))):
+            self._workers.append(_Worker(Job(train_worker, self.request, self.split, self._tasks)))
+
+    @property
+    def elapsed(self) -> float:
+        return (self._ended or time.monotonic()) - self.started
+
+    def poll(self) -> TrainingSnapshot:
+        """Read the workers' news, enforce the time budget, and describe the session now."""
+        if self._ended is None:
+            for worker in list(self._workers):
+                self._read(worker)
+            self._enforce_budget()
+            self._restart_if_needed()
+            if all(m.finished for m in self.models):
+                self._ended = time.monotonic()
+                for worker in self._workers:  # idle, waiting for work that will not come
+                    worker.job.stop()
+                self._workers.clear()
+        return self._snapshot()
+
+    def wait(self, timeout: float | None = None, interval: float = 0.1) -> TrainingSnapshot:
+        """Poll until every model has finished (CLI and tests; pages poll instead)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        snapshot = self.poll()
+        while snapshot.running and (deadline is None or time.monotonic() < deadline):
+            time.sleep(interval)
+            snapshot = self.poll()
+        return snapshot
+
+    def stop(self) -> TrainingSnapshot:
+        """Stop now: finished models are kept, the others are marked stopped."""
+        if self._ended is None:
+            for worker in list(self._workers):
+                worker.job.stop()  # collects what the worker sent before ending it
+                self._read(worker)
+            self.stopped = True
+            for model in self.models:
+                if not model.finished:
+                    self._finish(
+                        model, failed_run(self.request, self._choice(model), RunStatus.STOPPED, "stopped")
+                    )
+            self._ended = time.monotonic()
+        return self._snapshot()
+
+    def _choice(self, model: ModelProgress) -> ModelChoice:
+        return self.request.models[model.index]
+
+    def _read(self, worker: _Worker) -> None:
+        snapshot = worker.job.poll()
+        for event in snapshot.events[worker.seen :]:
+            model = self.models[event["index"]]
+            kind = event["kind"]
+            if kind == "start":
+                worker.current = model.index
+                model.state, model.started, model.message = "running", event["time"], "training"
+            elif kind == "fold":
+                done, steps = event["step"], event["of"]
+                model.progress = done / steps
+                model.message = f"fold {done + 1} of {steps - 1}" if done < steps - 1 else "final fit"
+            elif kind == "run":
+                worker.current = None
+                self._finish(model, event["run"])
+        worker.seen = len(snapshot.events)
+        if snapshot.state is not JobState.RUNNING:
+            if snapshot.state is JobState.FAILED:
+                reason = snapshot.error or "the worker process stopped unexpectedly"
+                if worker.current is None:
+                    self._crash = reason  # the worker could not even start a model
+                else:
+                    model = self.models[worker.current]
+                    self._finish(
+                        model, failed_run(self.request, self._choice(model), RunStatus.FAILED, reason)
+                    )
+            self._workers.remove(worker)
+
+    def _finish(self, model: ModelProgress, run: Run) -> None:
+        model.run, model.state, model.progress = run, run.status.value, 1.0
+        model.message = run.message or ("; ".join(run.notes) if run.notes else "")
+        self.runs.append(run)
+
+    def _enforce_budget(self) -> None:
+        budget = self.request.time_budget
+        if budget is None:
+            return
+        now = time.time()
+        for worker in list(self._workers):
+            model = self.models[worker.current] if worker.current is not None else None
+            if model is None or model.finished or model.started is None or now - model.started <= budget:
+                continue
+            worker.job.stop()
+            self._read(worker)  # news that arrived meanwhile; the stopped worker leaves the list here
+            if not model.finished:
+                message = f"stopped after its time budget of {budget:g} s"
+                self._finish(
+                    model, failed_run(self.request, self._choice(model), RunStatus.TIMED_OUT, message)
+                )
+            if worker.current is not None and not self.models[worker.current].finished:
+                lost = self.models[worker.current]  # taken from the queue just before the stop
+                lost.state, lost.started, lost.progress, lost.message = "queued", None, 0.0, "waiting"
+
+    def _restart_if_needed(self) -> None:
+        """Keep `n_workers` busy while models wait (after a budget stop, or a worker that exited early)."""
+        waiting = [m.index for m in self.models if m.state == "queued"]
+        if not waiting:
+            return
+        if self._crash is not None:
+            for index in waiting:
+                model = self.models[index]
+                self._finish(
+                    model, failed_run(self.request, self._choice(model), RunStatus.FAILED, self._crash)
+                )
+            return
+        if not self._workers:
+            self._start_workers(self._order(waiting), self.n_workers)
+        elif len(self._workers) < self.n_workers:
+            self._workers.append(_Worker(Job(train_worker, self.request, self.split, self._tasks)))
+
+    def _snapshot(self) -> TrainingSnapshot:
+        state = "running" if self._ended is None else "stopped" if self.stopped else "done"
+        progress = sum(m.progress for m in self.models) / len(self.models)
+        finished = sum(m.finished for m in self.models)
+        message = f"{finished} of {len(self.models)} models finished"
+        return TrainingSnapshot(state, self.elapsed, progress, message, list(self.models), list(self.runs))
