@@ -31,7 +31,8 @@ from streamlit.testing.v1 import AppTest
 from bench.common import ROOT, bench_table, markdown_table, write_section
 from mlcore.data.loading import load_path
 from mlcore.evaluate.holdout import evaluate_run
-from mlcore.train.fit import ModelChoice, TrainRequest, train_model
+from mlcore.train.fit import train_model
+from mlcore.train.runs import ModelChoice, TrainRequest
 from mlcore.train.split import SplitSpec
 from mlcore.workspace import Workspace
 from tests.apptest_support import rerun_like_the_server

@@ -42,7 +42,8 @@ def main() -> None:
     from mlcore.deploy.predict import predict_frame, predictor_from_run
     from mlcore.explain import plots as explain_plots
     from mlcore.explain.explainer import ExplainSettings, rows_to_explain, run_explainer, transform
-    from mlcore.train.fit import ModelChoice, TrainRequest, train_model
+    from mlcore.train.fit import train_model
+    from mlcore.train.runs import ModelChoice, TrainRequest
     from mlcore.train.split import SplitSpec
 
     dataset = set_target(load_path(bench_table(ROWS)), "target")

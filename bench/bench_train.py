@@ -36,7 +36,7 @@ print(json.dumps({"seconds": time.perf_counter() - start, "models": len(models),
 OURS = """
 import json, os, sys, time
 from mlcore.data.loading import load_path
-from mlcore.train.fit import TrainRequest
+from mlcore.train.runs import TrainRequest
 from mlcore.train.session import TrainingSession
 dataset = load_path(sys.argv[1])
 start, cpu = time.perf_counter(), time.process_time()

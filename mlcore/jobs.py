@@ -53,6 +53,7 @@ Report = Callable[[dict[str, Any]], None]
 
 
 class JobState(StrEnum):
+    MISSING = "missing"  # never a job's own state: no job or result under a key (`mlcore.results`)
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"

@@ -19,12 +19,15 @@ from mlcore.data.samples import load_sample
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
 from mlcore.evaluate.refit import EvaluationState
+from mlcore.explain.explainer import ExplainSettings, GlobalExplanation, explain_worker
 from mlcore.explore.profile_report import ProfileRun, ProfileSettings, start_profile
 from mlcore.jobs import Job, JobSnapshot, JobState
+from mlcore.results import Entry, ResultStore, plain_error
 from mlcore.schema import ColumnType, Role, Task
-from mlcore.train.fit import ModelChoice, Run, TrainRequest, validate_request
+from mlcore.train.fit import validate_request
 from mlcore.train.models import default_set, models_for
 from mlcore.train.prep import PrepSpec
+from mlcore.train.runs import ModelChoice, Run, TrainRequest
 from mlcore.train.session import TrainingSession, TrainingSnapshot
 from mlcore.train.split import SplitSpec
 from mlcore.train.tuning import TuneResult, TuneSpec, apply_best, result_from_events, tune, validate_tuning
@@ -43,6 +46,7 @@ TRAIN_SETTINGS = frozenset(
         "uncapped",
     }
 )
+EXPLANATIONS_KEPT = 6  # finished explanations kept per session
 
 
 @dataclass
@@ -79,7 +83,9 @@ class Workspace:
     # Explain, Predict, Export. `explanations` may hold worker processes (slow SHAP runs): never pickle it.
     use_run: str | None = None  # the run chosen on the Explain, Predict and Export pages
     explain_settings: Any = None  # the `mlcore.explain.explainer.ExplainSettings` chosen on the Explain page
-    explanations: dict[str, Any] = field(default_factory=dict)  # run id + settings → result or running job
+    explanations: ResultStore[GlobalExplanation] = field(
+        default_factory=lambda: ResultStore(max_entries=EXPLANATIONS_KEPT)
+    )  # by (run id, settings): results, errors and running jobs
     imported_models: list[Any] = field(default_factory=list)  # `Predictor`s loaded from .skops bundles
 
     def _apply(self, change: Callable[[], None]) -> bool:
@@ -273,13 +279,8 @@ class Workspace:
         if evaluation.selected is not None:
             evaluation.selected = tuple(i for i in evaluation.selected if i not in gone) or None
         evaluation.thresholds = {i: t for i, t in evaluation.thresholds.items() if i not in gone}
-        for key in evaluation.analyses.running:
-            if key[1] in gone:  # (kind, run id, settings)
-                evaluation.analyses.stop(key)
-        for key in [k for k in self.explanations if k.split(":", 1)[0] in gone]:  # "run id:settings"
-            entry = self.explanations.pop(key)
-            if isinstance(entry, Job):
-                entry.stop()
+        evaluation.analyses.forget(gone)
+        self.explanations.forget(lambda key: key[0] in gone)  # (run id, settings)
 
     def start_tuning(self, spec: TuneSpec) -> bool:
         """Start a search in a worker; input problems go to `tune_problem` before anything starts."""
@@ -335,6 +336,34 @@ class Workspace:
             self.runs[i] = run
             return
         self.runs.append(run)
+
+    # ---------- Explain ----------
+
+    def explanation(self, run: Run, settings: ExplainSettings) -> Entry[GlobalExplanation]:
+        """The whole-model explanation of `run`: done, running (with progress), failed, stopped or missing."""
+        return self.explanations.poll((run.id, settings))
+
+    def explain_here(
+        self, run: Run, settings: ExplainSettings, build: Callable[[], GlobalExplanation]
+    ) -> GlobalExplanation:
+        """An explanation quick enough to make in this process, kept like a finished job's."""
+        return self.explanations.get_or_build((run.id, settings), build)
+
+    def start_explanation(self, run: Run, dataset: Dataset, settings: ExplainSettings) -> None:
+        """Explain in a background worker (a slow explanation); `explanation` follows it."""
+        self.explanations.start(
+            (run.id, settings), explain_worker, run, dataset, settings, error=_unexplained
+        )
+
+    def stop_explanation(self, run: Run, settings: ExplainSettings) -> None:
+        self.explanations.stop((run.id, settings))
+
+
+def _unexplained(job: Job) -> MLCoreError:
+    """Why a background explanation did not finish, and what to try."""
+    return MLCoreError(
+        f"The explanation stopped: {plain_error(job).message}", "Try fewer rows, or start it again."
+    )
 
 
 def _data_key(dataset: Dataset) -> tuple[str, str | None, Task | None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mlcore.data.generators import DESCRIPTIONS, KNOBS, GeneratorSpec, Shape
+from mlcore.data.generators import DESCRIPTIONS, KNOB_BOUNDS, KNOBS, GeneratorSpec, Shape
 from mlcore.data.readers import RaggedRowsError, ReadOptions
 from mlcore.data.samples import SAMPLES
 from mlcore.dataset import CANDIDATE_MARK, date_order_choice, target_candidates, target_note
@@ -17,6 +17,13 @@ from ui.feedback import show_problem
 from ui.state import get_workspace, synced
 
 UPLOADER = "data_upload"
+GENERATOR_KEYS = {  # widget keys of the generator's knobs
+    "n_samples": "gen_n",
+    "noise": "gen_noise",
+    "n_classes": "gen_classes",
+    "n_features": "gen_features",
+    "seed": "gen_seed",
+}
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json", "jsonl"]
 
 ws = get_workspace()
@@ -72,16 +79,14 @@ with generate_tab:
     knobs = KNOBS[shape]
     cols = st.columns(len(knobs))
     values = {}
-    controls = {
-        "n_samples": lambda: st.number_input("Samples", 10, 1_000_000, 500, step=100, key="gen_n"),
-        "noise": lambda: st.slider("Noise", 0.0, 1.0, 0.2, 0.05, key="gen_noise"),
-        "n_classes": lambda: st.number_input("Classes", 2, 10, 3, key="gen_classes"),
-        "n_features": lambda: st.number_input("Features", 1, 50, 2, key="gen_features"),
-        "seed": lambda: st.number_input("Seed", 0, 2**31 - 1, 0, key="gen_seed"),
-    }
-    for col, knob in zip(cols, knobs, strict=True):
-        with col:
-            values[knob] = controls[knob]()
+    for col, name in zip(cols, knobs, strict=True):
+        knob, key = KNOB_BOUNDS[name], GENERATOR_KEYS[name]
+        with col:  # the bounds are the generator's own (mlcore.data.generators); a share is a slider
+            values[name] = (
+                st.slider(knob.label, knob.low, knob.high, knob.default, knob.step, key=key)
+                if isinstance(knob.default, float)
+                else st.number_input(knob.label, knob.low, knob.high, knob.default, step=knob.step, key=key)
+            )
     st.button("Generate", on_click=ws.generate, args=(GeneratorSpec(shape=shape, **values),), type="primary")
 
 show_problem(ws.problem)

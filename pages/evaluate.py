@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from mlcore.evaluate.compare import NOT_COMPARABLE, comparable
 from mlcore.evaluate.holdout import RunEvaluation
 from mlcore.evaluate.report import build_report
 from mlcore.schema import Task
-from mlcore.train.fit import Run
+from mlcore.train.runs import Run
 from ui.evaluate_cache import evaluation, names, ranked_runs
 from ui.evaluate_classification import confusion_tab, curves_tab, threshold_tab
 from ui.evaluate_help import explanations_toggle
@@ -78,12 +79,8 @@ def comparison(available: list[Run]) -> None:
         runs = [r for r in runs if r not in without_holdout]
         if not runs:
             return
-    if len({(r.split, r.seed) for r in runs}) > 1:
-        st.warning(
-            "These models were trained with different splits or seeds, so their holdout rows and folds "
-            "differ: part of a difference in scores may come from the rows rather than the models.",
-            icon=":material/warning:",
-        )
+    if not comparable(runs):
+        st.warning(NOT_COMPARABLE, icon=":material/warning:")
     sections = _sections(runs, [evaluation(r, dataset) for r in runs])
     last = st.session_state.get(LAST_TAB)
     tabs = st.tabs(

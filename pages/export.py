@@ -6,12 +6,9 @@ import shlex
 
 import streamlit as st
 
-from mlcore.deploy.bundle import FILE_DESCRIPTIONS, bundle_filename, onnx_outlook
+from mlcore.deploy.bundle import bundle_filename, contents, export_command, onnx_outlook
 from mlcore.evaluate.decision_rule import rule_for
 from mlcore.markup import markdown_code, markdown_text
-from mlcore.train.models import get_model
-from mlcore.train.prep import PrepSpec
-from mlcore.train.split import SplitSpec
 from ui.export_cache import bundle, code
 from ui.guards import require_target
 from ui.state import get_workspace
@@ -31,13 +28,9 @@ texts = code(run, dataset, rule)
 
 left, right = st.columns([3, 2])
 with left:
-    files = ["model.joblib", "model.skops", "model_card.md", "model_card.json", *texts.files]
-    if texts.include_data:
-        files.append("data.csv")
     blocker = onnx_outlook(run, dataset)
-    if not blocker:
-        files.append("model.onnx")
-    st.markdown("**In the bundle**\n\n" + "\n".join(f"- `{f}`: {FILE_DESCRIPTIONS[f]}" for f in files))
+    files = contents(texts, onnx=not blocker)
+    st.markdown("**In the bundle**\n\n" + "\n".join(f"- `{name}`: {what}" for name, what in files.items()))
     st.caption(
         f"ONNX: left out, {blocker}"
         if blocker
@@ -75,10 +68,13 @@ with right:
         "the card's metrics\n"
         "3. `python predict.py new_rows.csv -o predictions.csv`"
     )
-    defaults = get_model(run.task, run.model_key).defaults()
-    default = run.prep == PrepSpec() and run.split == SplitSpec() and run.params == defaults
+    command = export_command(run, texts.data_file)
     st.caption(
-        ("The same bundle" if default else "A bundle with the default preprocessing, split and settings")
+        (
+            "The same bundle"
+            if command.reproduces_run
+            else "A bundle with the default preprocessing, split and settings"
+        )
         + " from the command line"
         + (
             ""
@@ -87,12 +83,7 @@ with right:
         )
         + ":"
     )
-    st.code(
-        f"mlcore export {shlex.quote(texts.data_file)} --target {shlex.quote(run.target)} "
-        f"--model {run.model_key} --seed {run.seed} -o bundle.zip",
-        language="bash",
-        wrap_lines=True,
-    )
+    st.code(command.text, language="bash", wrap_lines=True)
 
 st.subheader("Show me the code")
 names = list(texts.files)

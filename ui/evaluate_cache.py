@@ -10,8 +10,6 @@ pandas' conversion as well.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -24,7 +22,8 @@ import streamlit as st
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
 from mlcore.evaluate.holdout import RunEvaluation, display_names, evaluate_run, ranked
-from mlcore.train.fit import Run
+from mlcore.results import ResultStore
+from mlcore.train.runs import Run
 
 CONFIG = {"displaylogo": False}
 T = TypeVar("T")
@@ -48,43 +47,21 @@ def freeze(figure: go.Figure) -> FrozenFigure:
     return FrozenFigure(json.loads(pio.to_json(figure)))
 
 
-class _Memo:
-    """A bounded, thread-safe memo shared by all sessions (results depend only on their key).
-
-    Lighter than `st.cache_resource`, which inspects the function and hashes every argument on each
-    call: a page that looks up a dozen results per rerun would spend more on that than on drawing.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[tuple, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple, build: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        value = build()  # outside the lock: a slow build does not block other sessions' lookups
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-        return value
-
-
-_EVALUATIONS = _Memo(64)
-_DERIVED = _Memo(512)
+# Shared by all sessions: an evaluation, table or figure depends only on its key. Lighter than
+# `st.cache_resource`, which inspects the function and hashes every argument on each call: a page that
+# looks up a dozen results per rerun would spend more on that than on drawing.
+_EVALUATIONS: ResultStore[RunEvaluation] = ResultStore(max_entries=64)
+_DERIVED: ResultStore[Any] = ResultStore(max_entries=512)
 
 
 def evaluation(run: Run, dataset: Dataset | None) -> RunEvaluation:
     """The run's evaluation; the dataset is only read for models without probabilities (decision values)."""
-    return _EVALUATIONS.get((run.id,), lambda: evaluate_run(run, dataset))
+    return _EVALUATIONS.get_or_build((run.id,), lambda: evaluate_run(run, dataset))
 
 
 def cached(name: str, key: tuple, build: Callable[[], T]) -> T:
     """Any derived result (a table, a figure) built once per (name, key)."""
-    return _DERIVED.get((name, *key), build)
+    return _DERIVED.get_or_build((name, *key), build)
 
 
 def ranked_runs(runs: list[Run], metric: str | None) -> list[Run]:

@@ -19,7 +19,7 @@ from mlcore.evaluate.holdout import (
 from mlcore.evaluate.refit import oof_threshold
 from mlcore.formatting import plural
 from mlcore.markup import markdown_text
-from mlcore.train.fit import Run
+from mlcore.train.runs import Run
 from mlcore.workspace import Workspace
 from ui.evaluate_cache import CONFIG, FrozenFigure, cached, chart, freeze, names
 from ui.evaluate_help import explanation

@@ -9,10 +9,13 @@ import streamlit as st
 
 from mlcore.dataset import Dataset
 from mlcore.evaluate import plots
-from mlcore.evaluate.refit import AnalysisState, Kind, param_values
+from mlcore.evaluate.refit import Kind, param_values
+from mlcore.jobs import JobState
 from mlcore.markup import markdown_text
-from mlcore.train.fit import METRICS, Run, metrics_for
+from mlcore.metrics import METRICS, metrics_for
+from mlcore.results import Entry
 from mlcore.train.models import get_model
+from mlcore.train.runs import Run
 from mlcore.workspace import Workspace
 from ui.evaluate_cache import chart, names
 from ui.evaluate_help import explanation
@@ -26,8 +29,9 @@ def analyses(
     """Results by run id for the runs whose analysis is done; a start button or progress for the rest."""
     store = ws.evaluation.analyses
     keys = {r.id: store.key(kind, r.id, **settings) for r in runs}
-    states: dict[str, AnalysisState] = {rid: store.poll(key) for rid, key in keys.items()}
-    missing = [r for r in runs if states[r.id].state in ("missing", "failed")]  # failed: may be retried
+    states: dict[str, Entry[Any]] = {rid: store.poll(key) for rid, key in keys.items()}
+    # Not computed yet, or failed or stopped: these may be (re)started.
+    missing = [r for r in runs if states[r.id].state not in (JobState.RUNNING, JobState.DONE)]
     if missing:
 
         def start() -> None:
@@ -41,12 +45,14 @@ def analyses(
             key=f"start:{kind}:{hash(tuple(keys.values()))}",
         )
     for run in runs:
-        if states[run.id].state == "failed":
-            st.warning(markdown_text(f"{run.label}: {states[run.id].error}"), icon=":material/warning:")
-    running = [keys[r.id] for r in runs if states[r.id].state == "running"]
+        if states[run.id].failed:
+            st.warning(
+                markdown_text(f"{run.label}: {states[run.id].error.message}"), icon=":material/warning:"
+            )
+    running = [keys[r.id] for r in runs if states[r.id].state is JobState.RUNNING]
     if running:
         _progress(ws, running, names(runs), kind)
-    return {rid: s.result for rid, s in states.items() if s.state == "done"}
+    return {rid: s.result for rid, s in states.items() if s.state is JobState.DONE}
 
 
 @st.fragment(run_every=POLL_SECONDS)
@@ -54,10 +60,10 @@ def _progress(ws: Workspace, keys: list[tuple], labels: dict[str, str], kind: st
     """Polled every second; when the last job ends the whole page redraws with the results."""
     store = ws.evaluation.analyses
     states = [(key, store.poll(key)) for key in keys]
-    if all(s.state != "running" for _, s in states):
+    if all(s.state is not JobState.RUNNING for _, s in states):
         st.rerun()
     for key, state in states:
-        if state.state == "running":
+        if state.state is JobState.RUNNING:
             st.progress(state.progress, text=f"{labels.get(key[1], key[1])}: {state.message}")
 
     def stop() -> None:

@@ -7,7 +7,7 @@ import streamlit as st
 from mlcore.dataset import Dataset
 from mlcore.evaluate import plots
 from mlcore.evaluate.holdout import RunEvaluation, largest_errors, numbered
-from mlcore.train.fit import Run
+from mlcore.train.runs import Run
 from mlcore.workspace import Workspace
 from ui.evaluate_cache import chart, names, table
 from ui.evaluate_help import explanation

@@ -8,9 +8,10 @@ import streamlit as st
 
 from mlcore.evaluate import plots
 from mlcore.evaluate.compare import class_report_table, compare_folds, cv_table, fold_scores, holdout_table
-from mlcore.evaluate.holdout import RunEvaluation, eval_metrics_for
+from mlcore.evaluate.holdout import RunEvaluation
 from mlcore.markup import markdown_text
-from mlcore.train.fit import METRICS, Run, metrics_for
+from mlcore.metrics import METRICS, evaluation_metrics_for, metrics_for
+from mlcore.train.runs import Run
 from mlcore.workspace import Workspace
 from ui.evaluate_cache import cached, chart, table
 from ui.evaluate_help import explanation, metric_explanations
@@ -43,7 +44,7 @@ def scores_tab(ws: Workspace, runs: list[Run], evaluations: list[RunEvaluation])
     for e in evaluations:
         for note in e.notes:
             st.caption(markdown_text(note))
-    metric_explanations(ws, eval_metrics_for(task))
+    metric_explanations(ws, evaluation_metrics_for(task))
 
 
 def class_report_tab(ws: Workspace, runs: list[Run], evaluations: list[RunEvaluation]) -> None:

@@ -20,7 +20,7 @@ from mlcore.explain.explainer import (
 from mlcore.formatting import number, percent, row_numbers, signed
 from mlcore.markup import markdown_text
 from mlcore.schema import Task
-from mlcore.train.fit import Run
+from mlcore.train.runs import Run
 from mlcore.workspace import Workspace
 from ui.explain_state import explain_rows
 

@@ -8,7 +8,7 @@ import streamlit as st
 from mlcore.dataset import Dataset
 from mlcore.deploy.bundle import Bundle, BundleCode, build_bundle, bundle_code
 from mlcore.evaluate.decision_rule import DecisionRule
-from mlcore.train.fit import Run
+from mlcore.train.runs import Run
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

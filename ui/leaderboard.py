@@ -11,8 +11,9 @@ import streamlit as st
 
 from mlcore.dataset import Dataset
 from mlcore.markup import markdown_text
-from mlcore.metrics import ranking_reason
-from mlcore.train.fit import METRICS, Run, RunStatus, leaderboard, metrics_for
+from mlcore.metrics import METRICS, metrics_for, ranking_reason
+from mlcore.train.leaderboard import leaderboard
+from mlcore.train.runs import Run, RunStatus
 from mlcore.train.session import TrainingSnapshot
 from mlcore.workspace import Workspace
 

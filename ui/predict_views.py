@@ -30,7 +30,7 @@ from mlcore.explain.explainer import ExplainSettings
 from mlcore.formatting import number, percent, plural
 from mlcore.markup import markdown_text
 from mlcore.schema import ColumnType
-from mlcore.train.fit import Run
+from mlcore.train.runs import Run
 from mlcore.workspace import Workspace
 from ui.explain_state import explain_rows
 from ui.explain_views import draw_local

@@ -6,7 +6,8 @@ import streamlit as st
 
 from mlcore.dataset import Dataset
 from mlcore.markup import markdown_text
-from mlcore.train.fit import METRICS, leaderboard
+from mlcore.metrics import METRICS
+from mlcore.train.leaderboard import leaderboard
 from mlcore.train.models import ModelSpec, get_model, models_for
 from mlcore.train.tuning import METHODS, TuneResult, TuneSpec, score_plot, trials_table
 from mlcore.workspace import Workspace

@@ -9,7 +9,8 @@ import streamlit as st
 from mlcore.dataset import Dataset
 from mlcore.evaluate.holdout import display_names, ranked
 from mlcore.markup import markdown_text
-from mlcore.train.fit import METRICS, Run, RunStatus
+from mlcore.metrics import METRICS
+from mlcore.train.runs import Run, RunStatus
 from mlcore.workspace import Workspace
 
 TRAIN_PAGE = "pages/train.py"

@@ -25,7 +25,8 @@ def run(args: argparse.Namespace) -> int:
     from threadpoolctl import threadpool_limits
 
     from mlcore.deploy.bundle import build_bundle
-    from mlcore.train.fit import ModelChoice, TrainRequest, train_model, validate_request
+    from mlcore.train.fit import train_model, validate_request
+    from mlcore.train.runs import ModelChoice, TrainRequest
 
     if not args.output.lower().endswith(".zip"):
         raise MLCoreError("The bundle is a zip file.", "Name the output with .zip, e.g. -o model.zip.")

@@ -10,7 +10,7 @@ from mlcore.commands._shared import add_file_arguments, add_training_arguments, 
 from mlcore.errors import MLCoreError
 
 if TYPE_CHECKING:
-    from mlcore.train.fit import TrainRequest
+    from mlcore.train.runs import TrainRequest
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,8 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def build_request(args: argparse.Namespace) -> TrainRequest:
     """The request the app would make for these arguments."""
-    from mlcore.train.fit import ModelChoice, TrainRequest
     from mlcore.train.models import default_set
+    from mlcore.train.runs import ModelChoice, TrainRequest
     from mlcore.train.split import SplitSpec
 
     dataset = load_dataset(args)
@@ -51,8 +51,8 @@ def build_request(args: argparse.Namespace) -> TrainRequest:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from mlcore.metrics import default_metric, ranking_reason, target_counts
-    from mlcore.train.fit import METRICS, leaderboard
+    from mlcore.metrics import METRICS, default_metric, ranking_reason, target_counts
+    from mlcore.train.leaderboard import leaderboard
     from mlcore.train.session import TrainingSession
 
     request = build_request(args)

@@ -11,6 +11,7 @@ from sklearn import datasets as skdata
 
 from mlcore.dataset import Dataset, build_dataset, hash_frame
 from mlcore.errors import SchemaError
+from mlcore.formatting import number
 
 
 class Shape(StrEnum):
@@ -42,25 +43,47 @@ KNOBS = {
 
 
 @dataclass(frozen=True)
+class Knob:
+    """One control of the generators: its label, range, step and default (the page draws it from this)."""
+
+    label: str
+    low: float
+    high: float
+    default: float
+    step: float = 1
+
+    def check(self, value: float) -> None:
+        if not self.low <= value <= self.high:
+            raise SchemaError(
+                f"{self.label} must be between {number(self.low)} and {number(self.high)}; "
+                f"got {number(value)}.",
+                "Pick a value in that range.",
+            )
+
+
+KNOB_BOUNDS: dict[str, Knob] = {
+    "n_samples": Knob("Samples", 10, 1_000_000, 500, 100),
+    "noise": Knob("Noise", 0.0, 1.0, 0.2, 0.05),
+    "n_classes": Knob("Classes", 2, 10, 3),
+    "n_features": Knob("Features", 1, 50, 2),
+    "seed": Knob("Seed", 0, 2**31 - 1, 0),
+}
+
+
+@dataclass(frozen=True)
 class GeneratorSpec:
-    """The knobs of a generator; the same spec always gives the same table."""
+    """The knobs of a generator; the same spec always gives the same table (defaults: `KNOB_BOUNDS`)."""
 
     shape: Shape = Shape.MOONS
-    n_samples: int = 500
-    noise: float = 0.2
-    n_classes: int = 3
-    n_features: int = 2
-    seed: int = 0
+    n_samples: int = int(KNOB_BOUNDS["n_samples"].default)
+    noise: float = KNOB_BOUNDS["noise"].default
+    n_classes: int = int(KNOB_BOUNDS["n_classes"].default)
+    n_features: int = int(KNOB_BOUNDS["n_features"].default)
+    seed: int = int(KNOB_BOUNDS["seed"].default)
 
     def validate(self) -> None:
-        if not 10 <= self.n_samples <= 1_000_000:
-            raise SchemaError("The number of samples must be between 10 and 1,000,000.", "Pick another size.")
-        if self.noise < 0:
-            raise SchemaError("Noise cannot be negative.", "Use 0 for no noise.")
-        if not 2 <= self.n_classes <= 10:
-            raise SchemaError("The number of classes must be between 2 and 10.", "Pick another number.")
-        if not 1 <= self.n_features <= 50:
-            raise SchemaError("The number of features must be between 1 and 50.", "Pick another number.")
+        for name, knob in KNOB_BOUNDS.items():
+            knob.check(getattr(self, name))
 
 
 def generate(spec: GeneratorSpec) -> Dataset:

@@ -24,6 +24,7 @@ import copy
 import io
 import json
 import platform
+import shlex
 import threading
 import zipfile
 from dataclasses import dataclass, field
@@ -54,8 +55,10 @@ from mlcore.errors import LimitExceededError
 from mlcore.evaluate.decision_rule import DecisionRule
 from mlcore.schema import ColumnType, Task
 from mlcore.train.models import get_model
-from mlcore.train.prep import MISSING_LEVEL
+from mlcore.train.prep import MISSING_LEVEL, PrepSpec
 from mlcore.train.run_data import check_run_data, feature_kinds, training_rows
+from mlcore.train.runs import Run
+from mlcore.train.split import SplitSpec
 
 MAX_MODEL_BYTES = 200 << 20  # a model file (or a bundle's model.skops) larger than this is refused
 MAX_BUNDLE_BYTES = 2 << 30  # a bundle's members together, once unpacked (only two are ever read)
@@ -173,7 +176,7 @@ class BundleCode:
 
 
 def bundle_code(
-    run: Any, dataset: Dataset, hints: ReadHints | None = None, rule: DecisionRule | None = None
+    run: Run, dataset: Dataset, hints: ReadHints | None = None, rule: DecisionRule | None = None
 ) -> BundleCode:
     """train.py, predict.py (with the decision `rule`, if any) and requirements.txt for a run."""
     check_run_data(run, dataset)
@@ -202,7 +205,7 @@ def bundle_code(
 
 
 def build_bundle(
-    run: Any, dataset: Dataset, hints: ReadHints | None = None, rule: DecisionRule | None = None
+    run: Run, dataset: Dataset, hints: ReadHints | None = None, rule: DecisionRule | None = None
 ) -> Bundle:
     """Every file of the bundle for a finished run on its dataset; `rule` is the decision threshold
     chosen on the Evaluate page, written into the card and applied by predict.py."""
@@ -221,21 +224,48 @@ def build_bundle(
         files["requirements.txt"] = requirements_text(
             run.pipeline, (*code.requirements_extra, "onnxruntime")
         ).encode("utf-8")
-    described = {name: FILE_DESCRIPTIONS[name] for name in [*files, "model_card.md", "model_card.json"]}
+    described = contents(code, onnx is not None)
     extra = {"files": described, "onnx": onnx_info, "notes": list(code.notes)}
     card = build_card(run, dataset, schema, extra | ({"decision_rule": rule.to_dict()} if rule else {}))
     files["model_card.json"] = card_json(card).encode("utf-8")
     files["model_card.md"] = card_markdown(card).encode("utf-8")
-    order = [n for n in FILE_DESCRIPTIONS if n in files]
-    return Bundle(bundle_filename(run, dataset), {n: files[n] for n in order}, card, code.notes)
+    return Bundle(bundle_filename(run, dataset), {n: files[n] for n in described}, card, code.notes)
 
 
-def bundle_filename(run: Any, dataset: Dataset) -> str:
+def contents(code: BundleCode, onnx: bool) -> dict[str, str]:
+    """The bundle's files (name → what it is for), in the order the zip holds them: what
+    `build_bundle` writes, and what the Export page lists before it is built."""
+    names = {"model.joblib", "model.skops", "model_card.md", "model_card.json", *code.files}
+    names |= {DATA_FILE} if code.include_data else set()
+    names |= {"model.onnx"} if onnx else set()
+    return {name: FILE_DESCRIPTIONS[name] for name in FILE_DESCRIPTIONS if name in names}
+
+
+@dataclass(frozen=True)
+class ExportCommand:
+    """The `mlcore export` line that makes a bundle of this run's model from the command line, and
+    whether it reproduces the run (the command uses the default preprocessing, split and settings)."""
+
+    text: str
+    reproduces_run: bool
+
+
+def export_command(run: Run, data_file: str) -> ExportCommand:
+    """The command line for `run`'s bundle from `data_file`, quoted for a shell."""
+    text = (
+        f"mlcore export {shlex.quote(data_file)} --target {shlex.quote(run.target)} "
+        f"--model {run.model_key} --seed {run.seed} -o bundle.zip"
+    )
+    defaults = get_model(run.task, run.model_key).defaults()
+    return ExportCommand(text, run.prep == PrepSpec() and run.split == SplitSpec() and run.params == defaults)
+
+
+def bundle_filename(run: Run, dataset: Dataset) -> str:
     stem = "".join(c if c.isalnum() else "-" for c in dataset.name.rsplit(".", 1)[0]).strip("-") or "data"
     return f"{stem}-{run.model_key}-{run.id}.zip"
 
 
-def onnx_outlook(run: Any, dataset: Dataset) -> str:
+def onnx_outlook(run: Run, dataset: Dataset) -> str:
     """Before building: why ONNX will be left out, or '' when skl2onnx may convert the pipeline."""
     return _onnx_blocker(run.pipeline, schema_from_run(run, dataset))
 

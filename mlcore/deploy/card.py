@@ -24,6 +24,7 @@ from mlcore.markup import markdown_text
 from mlcore.schema import Role, Task
 from mlcore.train.prep import describe_pipeline
 from mlcore.train.run_data import feature_kinds
+from mlcore.train.runs import Run
 from mlcore.train.split import make_split
 
 CARD_FORMAT = "ml-workbench-bundle/1"
@@ -43,12 +44,12 @@ def plain(value: Any) -> Any:
     return value
 
 
-def run_metrics(run: Any) -> dict[str, dict[str, float | None]]:
+def run_metrics(run: Run) -> dict[str, dict[str, float | None]]:
     """The metrics exactly as `train.py` prints them: CV mean and spread, holdout."""
     return plain({"cv_mean": run.cv_mean, "cv_std": run.cv_std, "holdout": run.holdout})
 
 
-def training_view(run: Any, dataset: Dataset) -> Dataset:
+def training_view(run: Run, dataset: Dataset) -> Dataset:
     """The dataset with the roles and types the run was trained with (edits made later undone)."""
     kinds = feature_kinds(run.pipeline)
     columns = []
@@ -62,7 +63,7 @@ def training_view(run: Any, dataset: Dataset) -> Dataset:
     return replace(dataset, columns=tuple(columns), target=run.target, task=run.task)
 
 
-def build_card(run: Any, dataset: Dataset, schema: ModelSchema, extra: dict[str, Any]) -> dict[str, Any]:
+def build_card(run: Run, dataset: Dataset, schema: ModelSchema, extra: dict[str, Any]) -> dict[str, Any]:
     """Every fact of the card as JSON-safe data; `extra` adds bundle facts (files, ONNX)."""
     view = training_view(run, dataset)
     kinds = feature_kinds(run.pipeline)

@@ -4,8 +4,9 @@ The pipeline in `train.py` is written from the run's own fitted pipeline (its es
 non-default parameters), so the script builds exactly what was trained. The few helpers the
 workbench defines itself (the outlier clipper, the date expander, the XGBoost label wrapper …) are
 copied into the script from their source, with the imports they use, so the script needs nothing
-of ours. Reading the file, the split, cross-validation and the metrics mirror `mlcore.data.readers`,
-`mlcore.train.split` and `mlcore.train.fit` step for step; tests run the script and compare its numbers.
+of ours. Reading the file, the split and cross-validation mirror `mlcore.data.readers`, `mlcore.train.split`
+and `mlcore.train.fit` step for step, and the metrics are `mlcore.metrics.score`'s own source, copied in;
+tests run the script and compare its numbers.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -32,8 +34,10 @@ from mlcore.data.tidy import plain_numbers
 from mlcore.dataset import Dataset, FileFormat
 from mlcore.errors import MLCoreError
 from mlcore.evaluate.decision_rule import DecisionRule
+from mlcore.metrics import score
 from mlcore.schema import ColumnType, Task
 from mlcore.train.run_data import feature_kinds
+from mlcore.train.runs import Run
 
 LINE = 100
 _POSITIONAL = {"steps", "transformers", "func", "score_func"}  # written without their keyword
@@ -373,7 +377,7 @@ def _third_party(module: str) -> int:
     return 0 if module.split(".")[0] in sys.stdlib_module_names else 1
 
 
-def _columns_used(run: Any, dataset: Dataset, kinds: dict[str, ColumnType]) -> list[str]:
+def _columns_used(run: Run, dataset: Dataset, kinds: dict[str, ColumnType]) -> list[str]:
     used = [*kinds, run.target]
     for extra in (run.split.group_column, run.split.time_column):
         if extra and extra not in used:
@@ -381,35 +385,24 @@ def _columns_used(run: Any, dataset: Dataset, kinds: dict[str, ColumnType]) -> l
     return used
 
 
-def train_script(run: Any, dataset: Dataset, hints: ReadHints, data_file: str, sample_cap: int | None) -> str:
+def train_script(run: Run, dataset: Dataset, hints: ReadHints, data_file: str, sample_cap: int | None) -> str:
     """The standalone training script for a run (see the module docstring)."""
     kinds = feature_kinds(run.pipeline)
     expression, writer = pipeline_code(run.pipeline, run.seed)
-    helper_imports, helper_constants, helpers = helper_source([*writer.helpers, plain_numbers])
+    helper_imports, helper_constants, helpers = helper_source([*writer.helpers, plain_numbers, score])
     frame = dataset.frame
     used = _columns_used(run, dataset, kinds)
     numbers = [c for c in used if _is_number(frame[c])]
     dates = [c for c in used if str(frame[c].dtype).startswith("datetime64")]
     constants = "\n".join(f"{name} = {_list_literal(values)}" for name, values in writer.constants.items())
-    base_imports = [
-        "import argparse",
-        "import json",
-        "import sys",
-        "import warnings",
-        "import numpy as np",
-        "import pandas as pd",
-        "from sklearn import metrics",
-        "from sklearn.base import clone",
-        "from threadpoolctl import threadpool_limits",
-    ]
+    reading, training = template("reading"), template("training")
     split_imports, split_code = _split_code(run)
-    split_imports.append("from sklearn.model_selection import train_test_split")  # also for sample_rows
     docstring, docstring_value = _train_docstring(run, dataset, data_file)
     parts = [
         docstring,
         "from __future__ import annotations",
         "",
-        _import_block(writer, base_imports + split_imports + helper_imports),
+        _import_block(writer, [*reading.imports, *training.imports, *split_imports, *helper_imports]),
         "",
         f"SEED = {run.seed}",
         f"TARGET = {_text(run.target)}",
@@ -419,8 +412,14 @@ def train_script(run: Any, dataset: Dataset, hints: ReadHints, data_file: str, s
         f"EXPECTED_ROWS, EXPECTED_COLUMNS = {dataset.n_rows}, {dataset.n_columns}",
         constants,
         "",
-        _reader_code(hints, list(frame.columns), numbers, dates),
-        *([*helper_constants, "", "", "\n\n\n".join(helpers)] if helpers else []),
+        _reader_constants(hints, list(frame.columns), numbers, dates),
+        *helper_constants,
+        "",
+        "",
+        reading.code,
+        "",
+        "",
+        "\n\n\n".join(helpers),
         "",
         "",
         "def build_pipeline():",
@@ -431,7 +430,7 @@ def train_script(run: Any, dataset: Dataset, hints: ReadHints, data_file: str, s
         split_code,
         "",
         "",
-        _TRAINING_CODE,
+        training.code,
     ]
     return check_script("\n".join(p for p in parts if p is not None).rstrip() + "\n", docstring_value)
 
@@ -450,7 +449,7 @@ def _list_literal(values: list[str]) -> str:
     return "[\n" + "".join(f"    {_text(str(v))},\n" for v in values) + "]"
 
 
-def _train_docstring(run: Any, dataset: Dataset, data_file: str) -> tuple[str, str]:
+def _train_docstring(run: Run, dataset: Dataset, data_file: str) -> tuple[str, str]:
     """The script's docstring as written in the source, and as Python reads it (for `check_script`).
 
     The user's names in it are escaped, so they read as themselves and cannot end the docstring.
@@ -523,94 +522,59 @@ def _names_only(target: ast.expr) -> bool:
     return isinstance(target, ast.Name)
 
 
-def _reader_code(hints: ReadHints, columns: list[str], numbers: list[str], dates: list[str]) -> str:
-    lines = [f"COLUMNS = {_list_literal([str(c) for c in columns])}  # the names the workbench gave them"]
-    lines.append(f"NUMBERS = {_list_literal(numbers)}  # read as numbers")
-    lines.append(f"DATES = {_list_literal(dates)}  # read as dates")
-    lines.append(f"THOUSANDS_COLUMNS = {_list_literal(list(hints.thousands))}  # numbers written 1,234")
-    lines.append(f"DECIMAL = {_text(hints.decimal)}")
-    lines.append(f"DAY_FIRST = {hints.day_first!r}  # dates such as 05/02/2024 read day first")
-    lines.append(f"NULL_TOKENS = {_list_literal(NULL_TOKENS)}")
-    lines += ["", "", ""]
-    if hints.file_format == "parquet":
-        body = "    frame = pd.read_parquet(path)"
-    elif hints.file_format == "excel":
-        body = f"    frame = pd.read_excel(path, sheet_name={_text(hints.sheet) if hints.sheet else 0})"
-    elif hints.file_format == "json":
-        body = _JSON_READER
-    else:
-        skip = "[0, *(n - 1 for n in ragged_lines(path))]" if hints.drop_bad_rows else "[0]"
-        # The workbench reads plain UTF-8 with Arrow, whose numbers are correctly rounded ('round_trip');
-        # decimal commas, other encodings and dropped rows go through pandas' default parser.
-        arrow = hints.encoding in ("utf-8", "utf-8-sig") and hints.decimal == "." and not hints.drop_bad_rows
-        precision = "'round_trip'" if arrow else "None"
-        body = (
-            "    frame = pd.read_csv(\n"
-            f"        path, sep={_text(hints.sep)}, decimal={_text(hints.decimal)}, "
-            f"encoding={_text(hints.encoding)},\n"
-            f"        header=None, skiprows={skip}, names=range(len(COLUMNS)), na_values=NULL_TOKENS,\n"
-            f"        keep_default_na=False, float_precision={precision}, low_memory=False,\n"
-            "    )"
-        )
-    reader = f'''def read_data(path):
-    """The table as the workbench read it: same names, numbers and dates, infinities as missing."""
-{body}
-    if frame.shape[1] != len(COLUMNS):
-        sys.exit(f"{{path}} has {{frame.shape[1]}} columns; the model was trained on {{len(COLUMNS)}}.")
-    frame.columns = COLUMNS
-    for name in NUMBERS:
-        if not pd.api.types.is_numeric_dtype(frame[name].dtype):
-            text = plain_numbers(frame[name], DECIMAL) if name in THOUSANDS_COLUMNS else frame[name]
-            frame[name] = pd.to_numeric(text, errors="coerce")
-        if pd.api.types.is_float_dtype(frame[name].dtype):
-            frame[name] = frame[name].mask(np.isinf(frame[name]))
-    for name in DATES:
-        if not pd.api.types.is_datetime64_any_dtype(frame[name].dtype):
-            frame[name] = pd.to_datetime(frame[name], errors="coerce", format="mixed", dayfirst=DAY_FIRST)
-    if frame.shape != (EXPECTED_ROWS, EXPECTED_COLUMNS):
-        print(f"warning: the file has {{frame.shape}} rows x columns; the workbench had "
-              f"{{(EXPECTED_ROWS, EXPECTED_COLUMNS)}}, so the numbers will differ.", file=sys.stderr)
-    return frame'''
-    if hints.drop_bad_rows:
-        reader = _RAGGED.format(sep=hints.sep, encoding=hints.encoding) + "\n\n\n" + reader
-    return "\n".join(lines) + reader
+def _reader_constants(hints: ReadHints, columns: list[str], numbers: list[str], dates: list[str]) -> str:
+    """How `read_data` (templates/reading.py) reads the file: the reader's facts as constants."""
+    # The workbench reads plain UTF-8 with Arrow, whose numbers are correctly rounded ('round_trip');
+    # decimal commas, other encodings and dropped rows go through pandas' default parser.
+    arrow = hints.encoding in ("utf-8", "utf-8-sig") and hints.decimal == "." and not hints.drop_bad_rows
+    return "\n".join(
+        [
+            f"COLUMNS = {_list_literal([str(c) for c in columns])}  # the names the workbench gave them",
+            f"NUMBERS = {_list_literal(numbers)}  # read as numbers",
+            f"DATES = {_list_literal(dates)}  # read as dates",
+            f"THOUSANDS_COLUMNS = {_list_literal(list(hints.thousands))}  # numbers written 1,234",
+            f"DAY_FIRST = {hints.day_first!r}  # dates such as 05/02/2024 read day first",
+            f"FILE_FORMAT = {_text(hints.file_format)}",
+            f"SHEET = {_text(hints.sheet) if hints.sheet else 0}  # Excel: the sheet read",
+            f"DELIMITER = {_text(hints.sep)}",
+            f"DECIMAL = {_text(hints.decimal)}",
+            f"ENCODING = {_text(hints.encoding)}",
+            f"DROP_RAGGED = {hints.drop_bad_rows!r}  # rows with another number of fields were left out",
+            f"FLOAT_PRECISION = {_text('round_trip') if arrow else None}",
+            f"NULL_TOKENS = {_list_literal(NULL_TOKENS)}",
+        ]
+    )
 
 
-_RAGGED = '''def ragged_lines(path):
-    """Line numbers of rows with another number of fields than the header (the workbench dropped them)."""
-    import csv
+@dataclass(frozen=True)
+class Template:
+    """A template's imports (one statement each) and its code, without what the script defines."""
 
-    with open(path, encoding={encoding!r}, errors="replace", newline="") as handle:
-        reader = csv.reader(handle, delimiter={sep!r})
-        expected, bad = None, []
-        for row in reader:
-            if expected is None:
-                expected = len(row)
-            elif row and len(row) != expected:
-                bad.append(reader.line_num)
-    return bad'''
-
-_JSON_READER = """    with open(path, encoding="utf-8", errors="replace") as handle:
-        text = handle.read()
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        data = None
-    if data is None:
-        import io
-
-        frame = pd.read_json(io.StringIO(text), lines=True)
-    elif isinstance(data, list):
-        frame = pd.json_normalize(data)
-    else:
-        frame = pd.DataFrame(data)
-    for name in frame.columns[frame.dtypes.map(pd.api.types.is_object_dtype)]:
-        nested = frame[name].map(lambda v: isinstance(v, (list, dict)))
-        if nested.any():
-            frame[name] = frame[name].map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)"""
+    imports: tuple[str, ...]
+    code: str
 
 
-def _split_code(run: Any) -> tuple[list[str], str]:
+def template(name: str) -> Template:
+    """`templates/<name>.py` split for the script: its docstring, `from __future__` and `_script`
+    imports dropped, its other imports for the script's import block, the rest as code."""
+    source = (resources.files("mlcore.deploy.templates") / f"{name}.py").read_text(encoding="utf-8")
+    body = ast.parse(source).body
+    imports, last = [], 0
+    for node in body:
+        if isinstance(node, ast.Import):
+            imports += [f"import {a.name}" + (f" as {a.asname}" if a.asname else "") for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.module not in ("__future__", "_script"):
+                names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in node.names)
+                imports.append(f"from {node.module} import {names}")
+        elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+            break
+        last = node.end_lineno
+    code = "\n".join(source.splitlines()[last:]).strip("\n")
+    return Template(tuple(imports), code)
+
+
+def _split_code(run: Run) -> tuple[list[str], str]:
     """`split_rows(frame)`: the holdout and folds `mlcore.train.split.make_split` makes for these settings."""
     spec = run.split
     classification = run.task is Task.CLASSIFICATION
@@ -675,120 +639,6 @@ def _split_code(run: Any) -> tuple[list[str], str]:
     return imports, "\n".join(lines)
 
 
-_TRAINING_CODE = '''def sample_rows(positions, y, cap):
-    """At most `cap` of these positions, stratified by class where possible, in their original order."""
-    if cap is None or len(positions) <= cap:
-        return positions
-    try:
-        kept, _ = train_test_split(
-            positions, train_size=cap, random_state=SEED,
-            stratify=y[positions] if TASK == "classification" else None,
-        )
-    except ValueError:
-        kept = np.random.default_rng(SEED).choice(positions, cap, replace=False)
-    return np.sort(kept)
-
-
-def predict_scores(model, X):
-    """Predictions and continuous scores; labels follow from the probabilities as in the workbench."""
-    classes = getattr(model, "classes_", None)
-    proba = decision = None
-    if classes is not None:
-        try:
-            proba = model.predict_proba(X)
-        except AttributeError:
-            if hasattr(model, "decision_function"):
-                decision = model.decision_function(X)
-    if proba is not None:
-        return classes[np.argmax(proba, axis=1)], proba, None
-    if decision is not None and decision.ndim == 1:
-        return classes[(decision > 0).astype(int)], None, decision
-    return model.predict(X), None, decision
-
-
-def score(y_true, y_pred, proba, decision, classes):
-    if TASK == "regression":
-        return {
-            "r2": float(metrics.r2_score(y_true, y_pred)),
-            "rmse": float(metrics.root_mean_squared_error(y_true, y_pred)),
-            "mae": float(metrics.mean_absolute_error(y_true, y_pred)),
-        }
-    return {
-        "accuracy": float(metrics.accuracy_score(y_true, y_pred)),
-        "balanced_accuracy": float(metrics.balanced_accuracy_score(y_true, y_pred)),
-        "f1_macro": float(metrics.f1_score(y_true, y_pred, average="macro", zero_division=0)),
-        "roc_auc": roc_auc(y_true, proba, decision, classes),
-    }
-
-
-def roc_auc(y_true, proba, decision, classes):
-    if classes is None or len(np.unique(y_true)) < 2:
-        return float("nan")
-    try:
-        if len(classes) == 2:
-            positive = proba[:, 1] if proba is not None else decision
-            if positive is None:
-                return float("nan")
-            return float(metrics.roc_auc_score(y_true == classes[1], positive))
-        if proba is None or len(np.unique(y_true)) != len(classes):
-            return float("nan")
-        return float(metrics.roc_auc_score(y_true, proba, multi_class="ovr", labels=classes))
-    except ValueError:
-        return float("nan")
-
-
-def summary(values, stat):
-    values = np.asarray(values, dtype=float)
-    return None if np.isnan(values).all() else float(stat(values))
-
-
-def plain(number):
-    return None if number != number else number
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", help="the original data file")
-    parser.add_argument("--save", help="write the model trained on the training rows to this .joblib file")
-    args = parser.parse_args()
-    warnings.filterwarnings("ignore")  # convergence and similar warnings do not change the numbers
-    threadpool_limits(1)  # one thread, as in the workbench: sums come out in the same order
-    frame = read_data(args.data)
-    X, y = frame[FEATURES], frame[TARGET].to_numpy()
-    train, test, folds = split_rows(frame)
-    template = build_pipeline()
-    fold_scores = {}
-    for i, (fit_pos, val_pos) in enumerate(folds, start=1):
-        fit_rows = train[sample_rows(fit_pos, y[train], SAMPLE_CAP)]
-        val_rows = train[val_pos]
-        model = clone(template).fit(X.iloc[fit_rows], y[fit_rows])
-        y_pred, proba, decision = predict_scores(model, X.iloc[val_rows])
-        scores = score(y[val_rows], y_pred, proba, decision, getattr(model, "classes_", None))
-        for name, value in scores.items():
-            fold_scores.setdefault(name, []).append(value)
-        print(f"fold {i}: " + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()), file=sys.stderr)
-    train_rows = train[sample_rows(np.arange(len(train)), y[train], SAMPLE_CAP)]
-    model = clone(template).fit(X.iloc[train_rows], y[train_rows])
-    holdout = {}
-    if len(test):
-        y_pred, proba, decision = predict_scores(model, X.iloc[test])
-        holdout = score(y[test], y_pred, proba, decision, getattr(model, "classes_", None))
-    if args.save:
-        import joblib
-
-        joblib.dump(model, args.save)
-    result = {
-        "cv_mean": {k: summary(v, np.nanmean) for k, v in fold_scores.items()},
-        "cv_std": {k: summary(v, np.nanstd) for k, v in fold_scores.items()},
-        "holdout": {k: plain(v) for k, v in holdout.items()},
-    }
-    print(json.dumps(result, sort_keys=True))
-
-
-if __name__ == "__main__":
-    main()'''
-
-
 def predict_script(
     features: list[str],
     numbers: list[str],
@@ -804,86 +654,26 @@ def predict_script(
     classes = (
         "None, None" if rule is None else f"{writer.value(rule.positive)}, {writer.value(rule.negative)}"
     )
-    source = f'''"""{_PREDICT_DOCSTRING}"""
-
-from __future__ import annotations
-
-import argparse
-import sys
-from pathlib import Path
-
-import joblib
-import numpy as np
-import pandas as pd
-
-HERE = Path(__file__).resolve().parent
-FEATURES = {_list_literal(features)}
-NUMBERS = {_list_literal(numbers)}
-DATES = {_list_literal(dates)}
-TARGET = {_text(target)}
-TASK = {_text(task.value)}
-NULL_TOKENS = {_list_literal(NULL_TOKENS)}
-FORMULA_START = ("=", "+", "-", "@", "\\t", "\\r")
-# The decision rule chosen on the Evaluate page: POSITIVE when its score is above THRESHOLD
-# (None: the model's own rule, the most probable class).
-THRESHOLD = {threshold}
-POSITIVE, NEGATIVE = {classes}
-
-
-def read(path):
-    suffix = Path(path).suffix.lower()
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return pd.read_excel(path)
-    return pd.read_csv(path, sep=None, engine="python", na_values=NULL_TOKENS, keep_default_na=False)
-
-
-def escape(value):
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", help="CSV, Excel or Parquet file with the feature columns")
-    parser.add_argument("-o", "--output", default="predictions.csv", help="output .csv or .parquet file")
-    args = parser.parse_args()
-    frame = read(args.data)
-    missing = [name for name in FEATURES if name not in frame.columns]
-    if missing:
-        sys.exit(f"The file lacks the column(s) the model needs: {{', '.join(missing)}}")
-    X = frame[FEATURES].copy()
-    for name in NUMBERS:
-        X[name] = pd.to_numeric(X[name], errors="coerce").replace([np.inf, -np.inf], np.nan)
-    for name in DATES:
-        X[name] = pd.to_datetime(X[name], errors="coerce", format="mixed")
-    model = joblib.load(HERE / "model.joblib")
-    out = frame.copy()
-    if TASK == "classification" and hasattr(model, "predict_proba"):
-        proba = model.predict_proba(X)
-        labels = model.classes_[np.argmax(proba, axis=1)]
-        if THRESHOLD is not None:
-            labels = np.where(proba[:, 1] > THRESHOLD, POSITIVE, NEGATIVE)
-        out[f"predicted {{TARGET}}"] = labels
-        for j, label in enumerate(model.classes_):
-            out[f"probability {{label}}"] = proba[:, j]
-    elif THRESHOLD is not None:
-        out[f"predicted {{TARGET}}"] = np.where(model.decision_function(X) > THRESHOLD, POSITIVE, NEGATIVE)
-    else:
-        out[f"predicted {{TARGET}}"] = model.predict(X)
-    if args.output.endswith(".parquet"):
-        out.to_parquet(args.output, index=False)
-    else:
-        text_columns = out.select_dtypes(include=["object", "string"]).columns
-        out[text_columns] = out[text_columns].map(escape)
-        out.columns = [escape(str(c)) for c in out.columns]
-        out.to_csv(args.output, index=False)
-    print(f"wrote {{len(out):,}} predictions to {{args.output}}")
-
-
-if __name__ == "__main__":
-    main()
-'''
+    program = template("predict")
+    parts = [
+        f'"""{_PREDICT_DOCSTRING}"""',
+        "from __future__ import annotations",
+        "",
+        _import_block(_Writer(0), list(program.imports)),
+        "",
+        f"FEATURES = {_list_literal(features)}",
+        f"NUMBERS = {_list_literal(numbers)}",
+        f"DATES = {_list_literal(dates)}",
+        f"TARGET = {_text(target)}",
+        f"TASK = {_text(task.value)}",
+        f"NULL_TOKENS = {_list_literal(NULL_TOKENS)}",
+        "# The decision rule chosen on the Evaluate page: POSITIVE when its score is above THRESHOLD",
+        "# (None: the model's own rule, the most probable class).",
+        f"THRESHOLD = {threshold}",
+        f"POSITIVE, NEGATIVE = {classes}",
+        program.code,
+    ]
+    source = "\n".join(parts) + "\n"
     return check_script(source, _PREDICT_DOCSTRING)
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from mlcore.dataset import Dataset
 from mlcore.schema import ColumnType, Task
 from mlcore.train.run_data import feature_kinds, training_rows
+from mlcore.train.runs import Run
 
 MAX_LEVELS = 200  # levels kept per categorical feature for the form (most frequent first)
 
@@ -77,7 +78,7 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def schema_from_run(run: Any, dataset: Dataset) -> ModelSchema:
+def schema_from_run(run: Run, dataset: Dataset) -> ModelSchema:
     """The run's input schema with typical values from its training rows."""
     rows = training_rows(run, dataset)
     features = tuple(

@@ -24,6 +24,7 @@ from mlcore.errors import MLCoreError, SchemaError
 from mlcore.evaluate.decision_rule import DecisionRule, rule_for
 from mlcore.schema import ColumnType, Task
 from mlcore.train.run_data import check_run_data
+from mlcore.train.runs import Run
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "1.0"}
@@ -69,7 +70,7 @@ class Predictor:
         return self.schema.classes
 
 
-def predictor_from_run(run: Any, dataset: Dataset, threshold: float | None = None) -> Predictor:
+def predictor_from_run(run: Run, dataset: Dataset, threshold: float | None = None) -> Predictor:
     """The run's model; `threshold` (chosen on the Evaluate page) becomes its decision rule."""
     check_run_data(run, dataset)
     rule = rule_for(run.classes, run.proba is not None, threshold)

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mlcore.evaluate.holdout import EVAL_METRICS, RunEvaluation, display_names, eval_metrics_for
-from mlcore.train.fit import METRICS, Run
+from mlcore.evaluate.holdout import RunEvaluation, display_names
+from mlcore.metrics import METRICS, evaluation_metrics_for
+from mlcore.train.runs import Run
 
 TIE = 1e-12  # scores closer than this are equal (float noise, not a difference)
 
@@ -23,15 +24,13 @@ def holdout_table(evaluations: list[RunEvaluation]) -> pd.DataFrame:
     if not evaluations:
         return pd.DataFrame()
     names = display_names([e.run for e in evaluations])
-    keys = eval_metrics_for(evaluations[0].run.task)
+    keys = evaluation_metrics_for(evaluations[0].run.task)
     table = pd.DataFrame(
         {names[e.run.id]: [e.metrics.get(k, np.nan) for k in keys] for e in evaluations},
-        index=pd.Index([EVAL_METRICS[k].label for k in keys], name="metric"),
+        index=pd.Index([METRICS[k].label for k in keys], name="metric"),
     )
     if len(evaluations) > 1:  # with one run, "best" would only repeat its name
-        table["best"] = [
-            _best_name(table.iloc[i], EVAL_METRICS[k].greater_is_better) for i, k in enumerate(keys)
-        ]
+        table["best"] = [_best_name(table.iloc[i], METRICS[k].greater_is_better) for i, k in enumerate(keys)]
     return table
 
 
@@ -150,16 +149,22 @@ class FoldComparison:
         )
 
 
+NOT_COMPARABLE = (
+    "These models were trained with different splits or seeds, so their holdout rows and folds differ: "
+    "part of a difference in scores may come from the rows rather than the models."
+)
+
+
+def comparable(runs: list[Run]) -> bool:
+    """Whether the runs were scored on the same rows: the same data, target, split and seed (so the same
+    holdout and the same folds). Scores of runs that are not can differ for the rows' sake alone."""
+    return len({(r.dataset_hash, r.target, r.split, r.seed) for r in runs}) <= 1
+
+
 def compare_folds(leader: Run, runner_up: Run, metric: str) -> FoldComparison | None:
     """The paired fold comparison, or None when the runs were not scored on the same folds."""
-    same_folds = (leader.dataset_hash, leader.target, leader.split, leader.seed) == (
-        runner_up.dataset_hash,
-        runner_up.target,
-        runner_up.split,
-        runner_up.seed,
-    )
     a, b = leader.fold_scores.get(metric, ()), runner_up.fold_scores.get(metric, ())
-    if not same_folds or len(a) < 2 or len(a) != len(b):
+    if not comparable([leader, runner_up]) or len(a) < 2 or len(a) != len(b):
         return None
     sign = 1.0 if METRICS[metric].greater_is_better else -1.0
     diff = sign * (np.asarray(a, dtype=float) - np.asarray(b, dtype=float))

@@ -10,14 +10,12 @@ says so for code that calls it directly).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from mlcore.errors import MLCoreError
-
-ScoreKind = Literal["probability", "decision"]
-DEFAULTS: dict[str, float] = {"probability": 0.5, "decision": 0.0}
+from mlcore.metrics import DEFAULT_THRESHOLDS, ScoreKind
 
 
 class DecisionRuleError(MLCoreError):
@@ -38,7 +36,7 @@ class DecisionRule:
     score: ScoreKind = "probability"
 
     def __post_init__(self) -> None:
-        if self.score not in DEFAULTS:
+        if self.score not in DEFAULT_THRESHOLDS:
             raise DecisionRuleError(f"Unknown score kind '{self.score}'.", "Use probability or decision.")
         if self.score == "probability" and not 0.0 <= self.threshold <= 1.0:
             raise DecisionRuleError(
@@ -48,7 +46,7 @@ class DecisionRule:
 
     @property
     def default(self) -> float:
-        return DEFAULTS[self.score]
+        return DEFAULT_THRESHOLDS[self.score]
 
     @property
     def is_default(self) -> bool:

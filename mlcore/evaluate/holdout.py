@@ -19,121 +19,28 @@ from sklearn import metrics as skm
 
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
-from mlcore.evaluate.decision_rule import DEFAULTS, ScoreKind
 from mlcore.formatting import row_numbers
+from mlcore.metrics import (
+    DEFAULT_THRESHOLDS,
+    METRICS,
+    ScoreKind,
+    class_scores,
+    classification_metrics,
+    regression_metrics,
+)
 from mlcore.schema import Task
-from mlcore.train.fit import Run, leaderboard
+from mlcore.train.leaderboard import leaderboard
+from mlcore.train.runs import Run
 
 
 class EvalError(MLCoreError):
     """A run or a request that cannot be evaluated (no holdout, no scores, data no longer loaded)."""
 
 
-@dataclass(frozen=True)
-class EvalMetric:
-    label: str
-    task: Task
-    greater_is_better: bool = True
-    needs_scores: bool = False  # needs class probabilities or decision values, not only labels
-
-
-C, R = Task.CLASSIFICATION, Task.REGRESSION
-EVAL_METRICS: dict[str, EvalMetric] = {
-    "accuracy": EvalMetric("accuracy", C),
-    "balanced_accuracy": EvalMetric("balanced accuracy", C),
-    "precision_macro": EvalMetric("precision (macro)", C),
-    "recall_macro": EvalMetric("recall (macro)", C),
-    "f1_macro": EvalMetric("F1 (macro)", C),
-    "precision_weighted": EvalMetric("precision (weighted)", C),
-    "recall_weighted": EvalMetric("recall (weighted)", C),
-    "f1_weighted": EvalMetric("F1 (weighted)", C),
-    "roc_auc": EvalMetric("ROC AUC", C, needs_scores=True),
-    "log_loss": EvalMetric("log loss", C, greater_is_better=False, needs_scores=True),
-    "mcc": EvalMetric("Matthews correlation", C),
-    # R², RMSE and MAE first, in the order the cross-validation table lists them.
-    "r2": EvalMetric("R²", R),
-    "rmse": EvalMetric("RMSE", R, greater_is_better=False),
-    "mae": EvalMetric("MAE", R, greater_is_better=False),
-    "mse": EvalMetric("MSE", R, greater_is_better=False),
-    "mape": EvalMetric("MAPE", R, greater_is_better=False),
-    "median_ae": EvalMetric("median absolute error", R, greater_is_better=False),
-}
-THRESHOLD_METRICS = {
+THRESHOLD_METRICS = {  # the threshold panel's scores: F1 of the positive class, and three of the registry's
     "f1": "F1",
-    "balanced_accuracy": "balanced accuracy",
-    "accuracy": "accuracy",
-    "mcc": "Matthews correlation",
+    **{key: METRICS[key].label for key in ("balanced_accuracy", "accuracy", "mcc")},
 }
-
-
-def eval_metrics_for(task: Task) -> list[str]:
-    return [key for key, m in EVAL_METRICS.items() if m.task is task]
-
-
-# ---------- metrics ----------
-
-
-def classification_metrics(
-    y_true: np.ndarray,
-    y_pred: np.ndarray,
-    classes: tuple[Any, ...] | list[Any],
-    scores: np.ndarray | None = None,
-    kind: ScoreKind | None = None,
-) -> dict[str, float]:
-    """Every classification metric; the score-based ones are NaN when the model gave no scores.
-
-    `scores` has one column per class in `classes` order: probabilities, or decision values
-    (log loss then stays NaN, since decision values are not probabilities).
-    """
-    labels = list(classes)
-    out = {
-        "accuracy": skm.accuracy_score(y_true, y_pred),
-        "balanced_accuracy": skm.balanced_accuracy_score(y_true, y_pred),
-        "mcc": skm.matthews_corrcoef(y_true, y_pred),
-    }
-    for average in ("macro", "weighted"):
-        p, r, f, _ = skm.precision_recall_fscore_support(
-            y_true, y_pred, labels=labels, average=average, zero_division=0
-        )
-        out |= {f"precision_{average}": p, f"recall_{average}": r, f"f1_{average}": f}
-    out["roc_auc"] = _roc_auc(y_true, scores, labels, kind)
-    out["log_loss"] = (
-        skm.log_loss(y_true, scores, labels=labels)
-        if scores is not None and kind == "probability"
-        else np.nan
-    )
-    return {key: float(out[key]) for key in eval_metrics_for(C)}
-
-
-def _roc_auc(
-    y_true: np.ndarray, scores: np.ndarray | None, labels: list[Any], kind: ScoreKind | None
-) -> float:
-    """Binary: AUC of the second class's score; multiclass: the mean of one-vs-rest AUCs (macro)."""
-    if scores is None or len(np.unique(y_true)) < 2:
-        return np.nan
-    if len(labels) == 2:
-        return skm.roc_auc_score(y_true == labels[1], scores[:, 1])
-    if not set(labels) <= set(np.unique(y_true)):
-        return np.nan  # a class absent from the holdout has no one-vs-rest curve
-    if kind == "probability":
-        return skm.roc_auc_score(y_true, scores, multi_class="ovr", labels=labels)
-    # Decision values do not sum to one, which sklearn's multiclass AUC requires; the macro
-    # one-vs-rest average is the same definition computed class by class.
-    return float(np.mean([skm.roc_auc_score(y_true == c, scores[:, k]) for k, c in enumerate(labels)]))
-
-
-def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    """Every regression metric; MAPE is NaN when the target has zeros (a percentage of zero is undefined)."""
-    y_true, y_pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
-    mse = skm.mean_squared_error(y_true, y_pred)
-    return {
-        "mae": float(skm.mean_absolute_error(y_true, y_pred)),
-        "mse": float(mse),
-        "rmse": float(np.sqrt(mse)),
-        "r2": float(skm.r2_score(y_true, y_pred)),
-        "mape": np.nan if np.any(y_true == 0) else float(skm.mean_absolute_percentage_error(y_true, y_pred)),
-        "median_ae": float(skm.median_absolute_error(y_true, y_pred)),
-    }
 
 
 def class_report(
@@ -350,7 +257,7 @@ class ThresholdAnalysis:
         self._tps = np.concatenate([[0], np.cumsum(hits)])
         self._fps = np.concatenate([[0], np.cumsum(~hits)])
         self.n_positive, self.n = int(hits.sum()), len(hits)
-        self.default = DEFAULTS[kind]  # the model's own rule
+        self.default = DEFAULT_THRESHOLDS[kind]  # the model's own rule
         if kind == "probability":
             self.low, self.high = 0.0, 1.0
         else:
@@ -454,12 +361,7 @@ def holdout_scores(run: Run, dataset: Dataset | None = None) -> tuple[np.ndarray
     ):
         return None, None
     columns = list(getattr(pipeline, "feature_names_in_", dataset.features))
-    decision = np.asarray(
-        pipeline.decision_function(dataset.frame.loc[run.holdout_index, columns]), dtype=float
-    )
-    if decision.ndim == 1:  # binary: the score of the second class; the first class gets its negation
-        decision = np.column_stack([-decision, decision])
-    return decision, "decision"
+    return class_scores(None, pipeline.decision_function(dataset.frame.loc[run.holdout_index, columns]))
 
 
 @dataclass

@@ -3,13 +3,12 @@
 They reuse the run's own split (same seed, same folds, same sample cap) and an unfitted copy of its
 pipeline, so at full size they reproduce the run's fold scores exactly. They are slow on large data,
 so the page starts them on demand in a background `Job` and keeps each result per run id and
-settings in a `RefitAnalyses` store (on the workspace): asking again costs nothing.
+settings in the session's `RefitAnalyses` (a `ResultStore` on the workspace): asking again costs nothing.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -20,10 +19,12 @@ from sklearn.base import clone
 
 from mlcore.dataset import Dataset
 from mlcore.evaluate.holdout import EvalError, ScoreKind, ThresholdAnalysis
-from mlcore.jobs import Job, JobState
+from mlcore.metrics import METRICS, score
+from mlcore.results import Entry, ResultStore
 from mlcore.schema import Task
-from mlcore.train.fit import METRICS, Run, predict, sample, score
+from mlcore.train.fit import predict, sample
 from mlcore.train.models import HyperParam, get_model
+from mlcore.train.runs import Run
 from mlcore.train.split import Split, make_split
 
 Report = Callable[[dict[str, Any]], None]
@@ -319,7 +320,7 @@ def validation_curve(
     return ValidationCurve(metric, train, valid, param, hyper.label, values, current, hyper.log, labels)
 
 
-# ---------- the per-session store of results and running jobs ----------
+# ---------- the per-session results and running jobs ----------
 
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "oof": out_of_fold,
@@ -328,23 +329,11 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 
-@dataclass(frozen=True)
-class AnalysisState:
-    state: Literal["missing", "running", "done", "failed"]
-    progress: float = 0.0
-    message: str = ""
-    result: Any = None
-    error: str | None = None
-
-
 class RefitAnalyses:
-    """Results by (kind, run id, settings), and the jobs still computing some (one worker each)."""
+    """One session's refit results by (kind, run id, settings), and the jobs computing some."""
 
     def __init__(self, max_results: int = 64) -> None:
-        self._results: OrderedDict[tuple, Any] = OrderedDict()
-        self._errors: dict[tuple, str] = {}
-        self._jobs: dict[tuple, Job] = {}
-        self.max_results = max_results
+        self.results: ResultStore[Any] = ResultStore(max_entries=max_results)
 
     @staticmethod
     def key(kind: Kind, run_id: str, **settings: Any) -> tuple:
@@ -353,56 +342,29 @@ class RefitAnalyses:
     def start(self, kind: Kind, run: Run, dataset: Dataset, **settings: Any) -> tuple:
         """Start computing unless the result is known or already being computed; returns its key."""
         key = self.key(kind, run.id, **settings)
-        if key in self._results or key in self._jobs:
-            return key
-        self._errors.pop(key, None)
-        self._jobs[key] = Job(_FUNCTIONS[kind], light(run), dataset, **settings)
+        self.results.start(key, _FUNCTIONS[kind], light(run), dataset, **settings)
         return key
 
     def compute(self, kind: Kind, run: Run, dataset: Dataset, **settings: Any) -> Any:
         """Compute in this process (command line, tests) and keep the result like a finished job."""
-        key = self.key(kind, run.id, **settings)
-        if key not in self._results:
-            self._keep(key, _FUNCTIONS[kind](lambda event: None, run, dataset, **settings))
-        return self._results[key]
+        return self.results.get_or_build(
+            self.key(kind, run.id, **settings),
+            lambda: _FUNCTIONS[kind](lambda event: None, run, dataset, **settings),
+        )
 
-    def poll(self, key: tuple) -> AnalysisState:
-        if key in self._results:
-            self._results.move_to_end(key)
-            return AnalysisState("done", 1.0, "done", self._results[key])
-        if key in self._errors:
-            return AnalysisState("failed", error=self._errors[key])
-        job = self._jobs.get(key)
-        if job is None:
-            return AnalysisState("missing")
-        snapshot = job.poll()
-        if snapshot.state is JobState.RUNNING:
-            return AnalysisState("running", snapshot.progress, snapshot.message)
-        del self._jobs[key]
-        if snapshot.state is JobState.DONE:
-            self._keep(key, snapshot.result)
-            return AnalysisState("done", 1.0, "done", snapshot.result)
-        self._errors[key] = snapshot.error or snapshot.message
-        return AnalysisState("failed", error=self._errors[key])
+    def poll(self, key: tuple) -> Entry[Any]:
+        return self.results.poll(key)
 
     def stop(self, key: tuple) -> None:
-        job = self._jobs.pop(key, None)
-        if job is not None:
-            job.stop()
+        self.results.stop(key)
 
-    def stop_all(self) -> None:
-        for key in list(self._jobs):
-            self.stop(key)
+    def forget(self, run_ids: set[str]) -> None:
+        """Drop these runs' results and stop their jobs."""
+        self.results.forget(lambda key: key[1] in run_ids)
 
     @property
     def running(self) -> list[tuple]:
-        return list(self._jobs)
-
-    def _keep(self, key: tuple, result: Any) -> None:
-        self._results[key] = result
-        self._results.move_to_end(key)
-        while len(self._results) > self.max_results:
-            self._results.popitem(last=False)
+        return self.results.running
 
 
 @dataclass

@@ -15,7 +15,7 @@ from plotly.offline import get_plotlyjs
 
 from mlcore.dataset import Dataset
 from mlcore.evaluate import plots
-from mlcore.evaluate.compare import cv_table, fold_scores, holdout_table
+from mlcore.evaluate.compare import NOT_COMPARABLE, comparable, cv_table, fold_scores, holdout_table
 from mlcore.evaluate.glossary import explain
 from mlcore.evaluate.holdout import (
     THRESHOLD_METRICS,
@@ -26,8 +26,9 @@ from mlcore.evaluate.holdout import (
     largest_errors,
     numbered,
 )
+from mlcore.metrics import METRICS
 from mlcore.schema import Task
-from mlcore.train.fit import METRICS, Run
+from mlcore.train.runs import Run
 
 MAX_CLASSES = 10  # per-class curves beyond this many classes are left out of the report
 STYLE = """
@@ -40,6 +41,7 @@ td:first-child,th:first-child{text-align:left}
 .explain .formula{margin-top:.3em;color:#333;font-family:"Cambria Math","STIX Two Math","Latin Modern Math",
 Georgia,serif;font-size:1.05em}.grid{display:grid;gap:1em}
 .grid>div{min-width:0}.note{color:#666;font-size:.9em}
+.warning{color:#8a4b00;background:#fff4e0;padding:.4em .6em}
 """
 
 
@@ -100,6 +102,8 @@ def build_report(runs: list[Run], dataset: Dataset | None = None, title: str | N
         f"{first.split.cv_folds or 'no'} CV folds · seed {first.seed}",
         "note",
     )
+    if not comparable(runs):
+        b.paragraph(NOT_COMPARABLE, "warning")
     _scores_section(b, runs, evaluations)
     if first.task is Task.CLASSIFICATION:
         _classification_sections(b, evaluations, names)

@@ -25,6 +25,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, TargetEnco
 from mlcore.dataset import Dataset
 from mlcore.schema import Task
 from mlcore.train.run_data import check_run_data, holdout_rows, preprocessor, training_rows
+from mlcore.train.runs import Run
 
 Report = Callable[[dict[str, Any]], None]
 
@@ -554,7 +555,7 @@ def kmeans_background(
 # ---------- the run-level entry points ----------
 
 
-def rows_to_explain(run: Any, dataset: Dataset, n: int, seed: int) -> pd.DataFrame:
+def rows_to_explain(run: Run, dataset: Dataset, n: int, seed: int) -> pd.DataFrame:
     """Up to `n` holdout rows (training rows when there is no holdout), a seeded sample in frame order."""
     rows = holdout_rows(run, dataset)
     if rows.empty:
@@ -566,7 +567,7 @@ def rows_to_explain(run: Any, dataset: Dataset, n: int, seed: int) -> pd.DataFra
     return rows[features]
 
 
-def run_explainer(run: Any, dataset: Dataset, settings: ExplainSettings = ExplainSettings()) -> RunExplainer:
+def run_explainer(run: Run, dataset: Dataset, settings: ExplainSettings = ExplainSettings()) -> RunExplainer:
     """The explainer for a run, with its background from the run's training rows only."""
     check_run_data(run, dataset)
     train = training_rows(run, dataset)
@@ -586,20 +587,20 @@ class GlobalExplanation:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def estimate(run: Any, dataset: Dataset, explainer: RunExplainer) -> Estimate:
+def estimate(run: Run, dataset: Dataset, explainer: RunExplainer) -> Estimate:
     """The time for the global explanation and the permutation check, before starting them."""
     rows = min(explainer.settings.rows_for(explainer.method), _available_rows(run, dataset))
     shap_estimate = explainer.estimate(rows)
     return Estimate(shap_estimate.method, rows, shap_estimate.seconds, _permutation_seconds(run, dataset))
 
 
-def _available_rows(run: Any, dataset: Dataset) -> int:
+def _available_rows(run: Run, dataset: Dataset) -> int:
     n = len(run.holdout_index) if run.holdout_index is not None else 0
     return n or len(training_rows(run, dataset))
 
 
 def explain_run(
-    run: Any,
+    run: Run,
     dataset: Dataset,
     settings: ExplainSettings = ExplainSettings(),
     report: Report | None = None,
@@ -630,7 +631,7 @@ def explain_run(
 
 
 def explain_worker(
-    report: Report, run: Any, dataset: Dataset, settings: ExplainSettings
+    report: Report, run: Run, dataset: Dataset, settings: ExplainSettings
 ) -> GlobalExplanation:
     """`explain_run` in a background job (module level so a worker process can import it)."""
     return explain_run(run, dataset, settings, report)
@@ -639,7 +640,7 @@ def explain_worker(
 # ---------- permutation importance and mistakes ----------
 
 
-def _permutation_seconds(run: Any, dataset: Dataset) -> float:
+def _permutation_seconds(run: Run, dataset: Dataset) -> float:
     """One timed prediction of the holdout rows, times the predictions permutation importance makes."""
     from threadpoolctl import threadpool_limits
 
@@ -654,7 +655,7 @@ def _permutation_seconds(run: Any, dataset: Dataset) -> float:
     return once * (len(features) * PERMUTATION_REPEATS + 1)
 
 
-def permutation_check(run: Any, dataset: Dataset, seed: int = 0) -> tuple[pd.DataFrame | None, str]:
+def permutation_check(run: Run, dataset: Dataset, seed: int = 0) -> tuple[pd.DataFrame | None, str]:
     """Drop in the holdout score when each original column is shuffled (mean and spread of 5 shuffles)."""
     from sklearn.inspection import permutation_importance
 
@@ -685,7 +686,7 @@ def permutation_check(run: Any, dataset: Dataset, seed: int = 0) -> tuple[pd.Dat
     return table.sort_values("importance", ascending=False).reset_index(drop=True), metric
 
 
-def confidently_wrong(run: Any, limit: int = 20) -> pd.DataFrame:
+def confidently_wrong(run: Run, limit: int = 20) -> pd.DataFrame:
     """Holdout rows the model got most confidently wrong (largest errors, for regression); `row` holds
     frame index labels, and a regression's `residual` is actual − predicted, as on the Evaluate page."""
     columns = ["row", "actual", "predicted", "confidence" if run.task is Task.CLASSIFICATION else "residual"]

@@ -3,7 +3,8 @@
 ydata-profiling is thorough but slow (tens of seconds on 100k rows, and its page grows with the
 table), so it runs in a `Job` while the user keeps working. Above a row threshold it profiles a seeded
 uniform sample; above a column threshold it uses its minimal preset. Finished reports are kept in a
-small cache keyed by the dataset's content hash and the settings, so asking again costs nothing.
+small `ResultStore` shared by every session, keyed by the dataset's content hash and the settings, so
+asking again costs nothing.
 
 Column names and cells are the user's, and ydata-profiling writes some of them into its HTML as they
 are: a name such as `<script>…</script>` would run. Names and text cells are HTML-escaped before
@@ -17,9 +18,7 @@ from __future__ import annotations
 import html
 import os
 import re
-import threading
 import warnings
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +29,7 @@ from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
 from mlcore.explore.profile_settings import ProfileError, ProfileSettings
 from mlcore.jobs import Job, JobState, Report
+from mlcore.results import Entry, ResultStore
 
 DESCRIBE_SHARE = 0.8  # share of the progress bar given to ydata's statistics; the rest is the HTML
 
@@ -73,82 +73,35 @@ class ProfileResult:
     seconds: float
 
 
-class ProfileCache:
-    """Finished reports by (dataset hash, settings); the oldest is dropped beyond `max_entries`.
+ProfileCache = ResultStore[ProfileResult]  # finished reports by `cache_key`
 
-    Shared by every session of the app (the same data and settings give the same report), hence the lock.
-    """
-
-    def __init__(self, max_entries: int = 4) -> None:
-        self.max_entries = max_entries
-        self._items: OrderedDict[tuple, ProfileResult] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> ProfileResult | None:
-        with self._lock:
-            result = self._items.get(key)
-            if result is not None:
-                self._items.move_to_end(key)
-            return result
-
-    def put(self, key: tuple, result: ProfileResult) -> None:
-        with self._lock:
-            self._items[key] = result
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
-CACHE = ProfileCache()
+# Shared by every session of the app: the same data and settings give the same report.
+CACHE = ProfileCache(max_entries=4)
 
 
 def cache_key(dataset: Dataset, settings: ProfileSettings) -> tuple:
     return (dataset.content_hash, settings.max_rows, settings.minimal_above_columns, settings.seed)
 
 
-@dataclass
-class ProfileStatus:
-    """What the page shows: running with progress, or done with the report, or failed with a reason."""
-
-    state: JobState
-    progress: float
-    message: str
-    elapsed: float
-    result: ProfileResult | None = None
-    error: MLCoreError | None = None
-
-
-@dataclass
+@dataclass(frozen=True)
 class ProfileRun:
-    """One report for one dataset and settings: running in a worker, or already finished."""
+    """One report for one dataset and settings, held for the session that asked: its worker while it
+    runs, then the report (also kept in the shared cache) or the plain reason it did not finish."""
 
     key: tuple
     plan: ProfilePlan
-    cache: ProfileCache = field(repr=False)
-    job: Job | None = None
-    result: ProfileResult | None = None
-    error: MLCoreError | None = None
+    results: ResultStore[ProfileResult] = field(repr=False)  # its own: kept if the shared cache drops it
+    job: Job | None = None  # the worker, for callers that wait on it; None for a report from the cache
 
-    def poll(self) -> ProfileStatus:
-        if self.result is not None:
-            return ProfileStatus(JobState.DONE, 1.0, "done", self.result.seconds, self.result)
-        assert self.job is not None
-        snapshot = self.job.poll()
-        if snapshot.state is JobState.DONE and self.result is None:
-            self.result = ProfileResult(snapshot.result, self.plan, snapshot.elapsed)
-            self.cache.put(self.key, self.result)
-        elif snapshot.state is not JobState.RUNNING and self.error is None:
-            self.error = _explain(snapshot.state, snapshot.error, self.job)
-        return ProfileStatus(
-            snapshot.state, snapshot.progress, snapshot.message, snapshot.elapsed, self.result, self.error
-        )
+    @property
+    def result(self) -> ProfileResult | None:
+        return self.results.get(self.key)
+
+    def poll(self) -> Entry[ProfileResult]:
+        return self.results.poll(self.key)
 
     def stop(self) -> None:
-        if self.job is not None:
-            self.job.stop()
+        self.results.stop(self.key)
 
 
 def start_profile(
@@ -159,17 +112,34 @@ def start_profile(
     cache = CACHE if cache is None else cache
     key = cache_key(dataset, settings)
     plan = plan_profile(dataset.n_rows, dataset.n_columns, settings)
+    results: ResultStore[ProfileResult] = ResultStore(max_entries=1)
     cached = cache.get(key)
     if cached is not None:
-        return ProfileRun(key, plan, cache, result=cached)
+        results.put(key, cached, elapsed=cached.seconds)
+        return ProfileRun(key, plan, results)
     if dataset.n_rows == 0:
         raise ProfileError("The table has no rows to profile.", "Load a table with data first.")
     frame = dataset.frame
     if plan.sampled:
         rows = np.sort(np.random.default_rng(settings.seed).choice(len(frame), plan.rows_profiled, False))
         frame = frame.iloc[rows].reset_index(drop=True)
-    job = Job(build_report_html, frame, dataset.name, plan.minimal, time_budget=settings.time_budget)
-    return ProfileRun(key, plan, cache, job=job)
+
+    def report(job: Job) -> ProfileResult:
+        result = ProfileResult(job.result, plan, job.elapsed)
+        cache.put(key, result)
+        return result
+
+    job = results.start(
+        key,
+        build_report_html,
+        frame,
+        dataset.name,
+        plan.minimal,
+        time_budget=settings.time_budget,
+        result=report,
+        error=_explain,
+    )
+    return ProfileRun(key, plan, results, job)
 
 
 def build_report_html(report: Report, frame: pd.DataFrame, title: str, minimal: bool) -> str:
@@ -246,16 +216,18 @@ def _progress_bar(report: Report) -> type:
     return ProgressBar
 
 
-def _explain(state: JobState, error: str | None, job: Job) -> MLCoreError:
+def _explain(job: Job) -> MLCoreError:
     """A plain reason for a report that did not finish."""
-    if state is JobState.TIMED_OUT:
+    if job.state is JobState.TIMED_OUT:
         return ProfileError(
             f"The report took longer than {job.time_budget:g} s and was stopped.",
             "Profile fewer rows, or lower the column threshold so the minimal preset is used.",
         )
-    if state is JobState.STOPPED:
+    if job.state is JobState.STOPPED:
         return ProfileError("The report was stopped.", "Start it again when you need it.")
-    hint = (job.error or {}).get("hint") or (
-        "The worker may have run out of memory: profile fewer rows or use the minimal preset."
+    error = job.error or {}
+    hint = (
+        error.get("hint")
+        or "The worker may have run out of memory: profile fewer rows or use the minimal preset."
     )
-    return ProfileError(error or "The report failed for an unknown reason.", hint)
+    return ProfileError(error.get("message") or "The report failed for an unknown reason.", hint)

@@ -1,8 +1,11 @@
 """Train: from a dataset and specs to fitted, cross-validated runs.
 
-Owns the preprocessing specs and pipeline builder (`prep`), the model registry (`models`), the split
-(`split`), fitting and scoring one run (`fit`), the facts a run's pipeline keeps (`run_data`), the
-background training session (`session`) and tuning (`tuning`).
+Owns what a run is (`runs`, plain data), the preprocessing specs and pipeline builder (`prep`), our
+own transformers (`transformers`, which import nothing of mlcore so a bundle can carry them), the
+model registry (`models`, built from `hyperparams`, `model_spec` and `estimator_recipe`, with the cost
+model in `model_cost`), the split (`split`), fitting and scoring one run (`fit`), the leaderboard
+(`leaderboard`), the facts a run's pipeline keeps (`run_data`), the background training session
+(`session`) and tuning (`tuning`).
 
 Imports: the foundation and `mlcore.data` only (never evaluate, explain or deploy).
 """

@@ -14,168 +14,25 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from importlib import metadata
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn import metrics as skm
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
-from mlcore.dataset import Dataset
-from mlcore.metrics import ClassCounts, default_metric, target_counts
+from mlcore.metrics import score, target_counts
 from mlcore.schema import Task
 from mlcore.train.errors import TrainInputError, explain_failure
-from mlcore.train.models import default_set, get_model
-from mlcore.train.prep import PrepSpec, build_pipeline, oversampling_note
-from mlcore.train.split import Split, SplitSpec, make_split
+from mlcore.train.models import get_model
+from mlcore.train.prep import build_pipeline, oversampling_note
+from mlcore.train.runs import ModelChoice, Run, RunStatus, TrainRequest
+from mlcore.train.split import Split, make_split
 
 OnFold = Callable[[int, int], None]
-
-
-class RunStatus(StrEnum):
-    OK = "ok"
-    FAILED = "failed"
-    TIMED_OUT = "timed out"
-    STOPPED = "stopped"
-
-
-@dataclass(frozen=True)
-class Metric:
-    label: str
-    task: Task
-    greater_is_better: bool = True
-
-
-METRICS: dict[str, Metric] = {
-    "accuracy": Metric("accuracy", Task.CLASSIFICATION),
-    "balanced_accuracy": Metric("balanced accuracy", Task.CLASSIFICATION),
-    "f1_macro": Metric("F1 (macro)", Task.CLASSIFICATION),
-    "roc_auc": Metric("ROC AUC", Task.CLASSIFICATION),
-    "r2": Metric("R²", Task.REGRESSION),
-    "rmse": Metric("RMSE", Task.REGRESSION, greater_is_better=False),
-    "mae": Metric("MAE", Task.REGRESSION, greater_is_better=False),
-}
-
-
-def metrics_for(task: Task) -> list[str]:
-    return [key for key, m in METRICS.items() if m.task is task]
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """A model to train: registry key, parameter overrides, and whether its sample cap applies."""
-
-    key: str
-    params: dict[str, Any] = field(default_factory=dict)
-    capped: bool = True
-
-
-@dataclass(frozen=True)
-class TrainRequest:
-    """Everything a training run depends on; the same request always gives the same numbers."""
-
-    dataset: Dataset
-    prep: PrepSpec = field(default_factory=PrepSpec)
-    split: SplitSpec = field(default_factory=SplitSpec)
-    models: tuple[ModelChoice, ...] = ()
-    seed: int = 0
-    time_budget: float | None = None  # seconds per model; None = no limit
-
-    @classmethod
-    def compare_all(cls, dataset: Dataset, **settings: Any) -> TrainRequest:
-        """The default "compare all" set of models for the dataset's task."""
-        if dataset.task is None:
-            raise TrainInputError("Choose a target column before training.", "Pick the column to predict.")
-        return cls(dataset, models=tuple(ModelChoice(k) for k in default_set(dataset.task)), **settings)
-
-
-@dataclass(frozen=True)
-class Run:
-    """One trained model with everything needed to compare, explain and reproduce it."""
-
-    id: str
-    dataset_hash: str
-    dataset_name: str
-    task: Task
-    target: str
-    prep: PrepSpec
-    split: SplitSpec
-    seed: int
-    model_key: str
-    model_name: str
-    params: dict[str, Any]
-    status: RunStatus
-    message: str = ""
-    warnings: tuple[str, ...] = ()
-    fold_scores: dict[str, tuple[float, ...]] = field(default_factory=dict)
-    cv_mean: dict[str, float] = field(default_factory=dict)
-    cv_std: dict[str, float] = field(default_factory=dict)
-    holdout: dict[str, float] = field(default_factory=dict)
-    holdout_index: np.ndarray | None = None  # frame index labels of the holdout rows
-    y_true: np.ndarray | None = None
-    y_pred: np.ndarray | None = None
-    proba: np.ndarray | None = None  # holdout class probabilities, columns in `classes` order
-    classes: tuple[Any, ...] | None = None
-    fit_seconds: float = float("nan")  # mean per fold (the final fit when there is no CV)
-    predict_seconds: float = float("nan")
-    total_seconds: float = 0.0
-    n_train_rows: int = 0
-    sampled: bool = False
-    notes: tuple[str, ...] = ()
-    versions: dict[str, str] = field(default_factory=dict)
-    class_counts: ClassCounts = ()  # rows per class in the whole table (classification)
-    pipeline: Any = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status is RunStatus.OK
-
-    @property
-    def default_metric(self) -> str:
-        """The score runs on this data are ranked by unless the user chooses one."""
-        return default_metric(self.task, self.class_counts)
-
-    @property
-    def label(self) -> str:
-        """The model's name, with the settings that differ from its defaults."""
-        defaults = get_model(self.task, self.model_key).defaults()
-        changed = [f"{k}={v}" for k, v in self.params.items() if defaults.get(k) != v]
-        return f"{self.model_name} ({', '.join(changed)})" if changed else self.model_name
-
-    def summary(self) -> dict[str, Any]:
-        """JSON-safe facts about the run (no arrays, no pipeline)."""
-        return {
-            "id": self.id,
-            "model": self.model_key,
-            "label": self.label,
-            "status": self.status.value,
-            "message": self.message,
-            "warnings": list(self.warnings),
-            "params": self.params,
-            "seed": self.seed,
-            "cv_mean": self.cv_mean,
-            "cv_std": self.cv_std,
-            "fold_scores": {k: list(v) for k, v in self.fold_scores.items()},
-            "holdout": self.holdout,
-            "fit_seconds": self.fit_seconds,
-            "predict_seconds": self.predict_seconds,
-            "total_seconds": self.total_seconds,
-            "n_train_rows": self.n_train_rows,
-            "sampled": self.sampled,
-            "notes": list(self.notes),
-            "versions": self.versions,
-            "dataset_hash": self.dataset_hash,
-            "prep": self.prep.to_dict(),
-            "split": self.split.to_dict(),
-        }
-
-
-# ---------- request checks and identity ----------
 
 
 def validate_request(request: TrainRequest) -> Split:
@@ -264,48 +121,6 @@ def _continuous_scores(pipeline: Any, X: pd.DataFrame) -> tuple[np.ndarray | Non
     if hasattr(pipeline, "decision_function"):
         return None, pipeline.decision_function(X)
     return None, None
-
-
-def score(
-    task: Task,
-    y_true: np.ndarray,
-    y_pred: np.ndarray,
-    proba: np.ndarray | None = None,
-    decision: np.ndarray | None = None,
-    classes: np.ndarray | None = None,
-) -> dict[str, float]:
-    """All metrics of the task; ROC AUC is NaN when the model gives no usable scores."""
-    if task is Task.REGRESSION:
-        return {
-            "r2": float(skm.r2_score(y_true, y_pred)),
-            "rmse": float(skm.root_mean_squared_error(y_true, y_pred)),
-            "mae": float(skm.mean_absolute_error(y_true, y_pred)),
-        }
-    return {
-        "accuracy": float(skm.accuracy_score(y_true, y_pred)),
-        "balanced_accuracy": float(skm.balanced_accuracy_score(y_true, y_pred)),
-        "f1_macro": float(skm.f1_score(y_true, y_pred, average="macro", zero_division=0)),
-        "roc_auc": _roc_auc(y_true, proba, decision, classes),
-    }
-
-
-def _roc_auc(
-    y_true: np.ndarray, proba: np.ndarray | None, decision: np.ndarray | None, classes: np.ndarray | None
-) -> float:
-    present = np.unique(y_true)
-    if classes is None or len(present) < 2:
-        return float("nan")
-    try:
-        if len(classes) == 2:
-            positive = proba[:, 1] if proba is not None else decision
-            if positive is None:
-                return float("nan")
-            return float(skm.roc_auc_score(y_true == classes[1], positive))
-        if proba is None or len(present) != len(classes):
-            return float("nan")
-        return float(skm.roc_auc_score(y_true, proba, multi_class="ovr", labels=classes))
-    except ValueError:
-        return float("nan")
 
 
 # ---------- training ----------
@@ -513,49 +328,3 @@ def _nan_stat(stat: Callable[[np.ndarray], Any], values: list[float]) -> float:
 
 
 # ---------- leaderboard ----------
-
-
-def leaderboard(runs: list[Run], metric: str | None = None) -> pd.DataFrame:
-    """One row per run, best first by the CV mean of `metric` (holdout when there is no CV)."""
-    columns = ["rank", "model", "status"]
-    if not runs:
-        return pd.DataFrame(columns=columns)
-    task = runs[0].task
-    metric = metric or runs[0].default_metric
-    if metric not in METRICS or METRICS[metric].task is not task:
-        raise TrainInputError(
-            f"'{metric}' is not a {task.value} metric.", f"Choose one of: {', '.join(metrics_for(task))}."
-        )
-    names = [metric, *[m for m in metrics_for(task) if m != metric]]
-    rows = []
-    for run in runs:
-        row: dict[str, Any] = {"model": run.label, "status": run.status.value}
-        row[f"CV {METRICS[metric].label}"] = run.cv_mean.get(metric, np.nan)
-        row["CV ± std"] = run.cv_std.get(metric, np.nan)
-        for name in names[1:]:
-            row[f"CV {METRICS[name].label}"] = run.cv_mean.get(name, np.nan)
-        for name in names:
-            row[f"holdout {METRICS[name].label}"] = run.holdout.get(name, np.nan)
-        row["fit s"] = run.fit_seconds
-        row["predict s"] = run.predict_seconds
-        row["rows"] = run.n_train_rows or np.nan
-        row["note"] = "; ".join(filter(None, (run.message, *run.notes, *run.warnings)))
-        row["run id"] = run.id
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    key = f"CV {METRICS[metric].label}"
-    if table[key].isna().all():
-        key = f"holdout {METRICS[metric].label}"
-    sign = -1 if METRICS[metric].greater_is_better else 1
-    order = sorted(
-        range(len(runs)),
-        key=lambda i: (
-            not runs[i].ok,
-            np.isnan(table[key].iloc[i]),
-            sign * np.nan_to_num(table[key].iloc[i]),
-        ),
-    )
-    table = table.iloc[order].reset_index(drop=True)
-    ok = table["status"] == RunStatus.OK.value
-    table.insert(0, "rank", pd.array([i + 1 if good else pd.NA for i, good in enumerate(ok)], dtype="Int64"))
-    return table

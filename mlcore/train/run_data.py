@@ -15,6 +15,7 @@ import pandas as pd
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
 from mlcore.schema import ColumnType
+from mlcore.train.runs import Run
 
 # Column-transformer part name → the type of its columns ("text_<name>" parts are text).
 _GROUP_KINDS = {
@@ -49,7 +50,7 @@ def feature_kinds(pipeline: Any) -> dict[str, ColumnType]:
     return {str(c): kinds[str(c)] for c in prep.feature_names_in_ if str(c) in kinds}
 
 
-def training_rows(run: Any, dataset: Dataset) -> pd.DataFrame:
+def training_rows(run: Run, dataset: Dataset) -> pd.DataFrame:
     """The rows the run could learn from: labelled rows that are not in its holdout."""
     check_run_data(run, dataset)
     frame = dataset.frame
@@ -59,7 +60,7 @@ def training_rows(run: Any, dataset: Dataset) -> pd.DataFrame:
     return labelled
 
 
-def holdout_rows(run: Any, dataset: Dataset) -> pd.DataFrame:
+def holdout_rows(run: Run, dataset: Dataset) -> pd.DataFrame:
     """The run's holdout rows in the run's order (empty when it had no holdout)."""
     check_run_data(run, dataset)
     if run.holdout_index is None or not len(run.holdout_index):
@@ -67,7 +68,7 @@ def holdout_rows(run: Any, dataset: Dataset) -> pd.DataFrame:
     return dataset.frame.loc[run.holdout_index]
 
 
-def check_run_data(run: Any, dataset: Dataset | None) -> None:
+def check_run_data(run: Run, dataset: Dataset | None) -> None:
     """Refuse a run without a fitted model, or a dataset other than the one it was trained on."""
     if run.pipeline is None:
         raise RunDataError(

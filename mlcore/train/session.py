@@ -16,16 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlcore.jobs import Job, JobState
-from mlcore.train.fit import (
-    ModelChoice,
-    Run,
-    RunStatus,
-    TrainRequest,
-    failed_run,
-    train_model,
-    validate_request,
-)
+from mlcore.train.fit import failed_run, train_model, validate_request
 from mlcore.train.models import get_model
+from mlcore.train.runs import ModelChoice, Run, RunStatus, TrainRequest
 from mlcore.train.split import Split
 
 _CONTEXT = mp.get_context("forkserver")  # the context of `mlcore.jobs` workers

@@ -15,10 +15,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from mlcore.metrics import default_metric, target_counts
+from mlcore.metrics import METRICS, default_metric, target_counts
 from mlcore.train.errors import ParamError, TrainInputError, explain_failure
-from mlcore.train.fit import METRICS, ModelChoice, TrainRequest, cross_validate
+from mlcore.train.fit import cross_validate
 from mlcore.train.models import HyperParam, ModelSpec, get_model
+from mlcore.train.runs import ModelChoice, TrainRequest
 
 Method = Literal["tpe", "random", "grid"]
 METHODS = {"tpe": "Bayesian (Optuna TPE)", "random": "random search", "grid": "grid search"}

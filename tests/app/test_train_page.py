@@ -13,7 +13,8 @@ from mlcore.data.generators import GeneratorSpec, Shape
 from mlcore.data.samples import load_sample
 from mlcore.dataset import build_dataset, hash_frame
 from mlcore.schema import Role, Task
-from mlcore.train.fit import ModelChoice, TrainRequest, train_model
+from mlcore.train.fit import train_model
+from mlcore.train.runs import ModelChoice, TrainRequest
 from mlcore.train.split import SplitSpec
 from mlcore.workspace import Workspace
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from mlcore.data.samples import load_sample
-from mlcore.train.fit import ModelChoice, RunStatus, TrainRequest, failed_run, train_model
+from mlcore.train.fit import failed_run, train_model
+from mlcore.train.runs import ModelChoice, RunStatus, TrainRequest
 from mlcore.train.split import SplitSpec
 
 PAGES = {

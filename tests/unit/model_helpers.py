@@ -9,8 +9,9 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from mlcore.dataset import Dataset, build_dataset, hash_frame
-from mlcore.train.fit import ModelChoice, Run, TrainRequest, train_model
+from mlcore.train.fit import train_model
 from mlcore.train.prep import PrepSpec
+from mlcore.train.runs import ModelChoice, Run, TrainRequest
 from mlcore.train.split import SplitSpec
 
 FAST = {  # small ensembles keep the tests fast

@@ -14,7 +14,8 @@ from mlcore.data.samples import load_sample
 from mlcore.dataset import set_target
 from mlcore.evaluate.holdout import EvalError, evaluate_run
 from mlcore.evaluate.report import build_report
-from mlcore.train.fit import ModelChoice, TrainRequest, train_model
+from mlcore.train.fit import train_model
+from mlcore.train.runs import ModelChoice, TrainRequest
 from mlcore.train.split import SplitSpec
 
 

@@ -19,7 +19,8 @@ from mlcore.cli import main
 from mlcore.data.loading import load_path
 from mlcore.dataset import set_target
 from mlcore.deploy.card import run_metrics
-from mlcore.train.fit import ModelChoice, TrainRequest, train_model
+from mlcore.train.fit import train_model
+from mlcore.train.runs import ModelChoice, TrainRequest
 
 ROOT = Path(__file__).resolve().parents[2]
 

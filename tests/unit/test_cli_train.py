@@ -10,7 +10,8 @@ from mlcore.cli import main
 from mlcore.data.loading import load_path
 from mlcore.data.samples import load_sample
 from mlcore.dataset import set_target
-from mlcore.train.fit import ModelChoice, TrainRequest, train_model
+from mlcore.train.fit import train_model
+from mlcore.train.runs import ModelChoice, TrainRequest
 from mlcore.train.split import SplitSpec
 
 

@@ -20,8 +20,10 @@ from mlcore.deploy.card import card_markdown
 from mlcore.evaluate.holdout import ranked
 from mlcore.metrics import default_metric, imbalance_ratio, ranking_reason, target_counts
 from mlcore.schema import Task
-from mlcore.train.fit import ModelChoice, TrainRequest, leaderboard, train_model
+from mlcore.train.fit import train_model
+from mlcore.train.leaderboard import leaderboard
 from mlcore.train.prep import PrepSpec, build_preprocessor, describe_pipeline
+from mlcore.train.runs import ModelChoice, TrainRequest
 from mlcore.train.split import SplitSpec, make_split
 
 

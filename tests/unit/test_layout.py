@@ -15,6 +15,7 @@ FOUNDATION = {
     "markup",
     "metrics",
     "jobs",
+    "results",
     "worker_preload",
 }
 COMPOSITION = {"workspace", "cli", "commands", "__main__", "__init__"}  # they put the stages together

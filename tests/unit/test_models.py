@@ -18,7 +18,6 @@ from mlcore.train.models import (
     KNN_CAP,
     SVM_CAP,
     TREE_CAP,
-    LabelEncodedXGBClassifier,
     cost_warning,
     default_set,
     get_model,
@@ -26,6 +25,7 @@ from mlcore.train.models import (
     xgboost_device,
 )
 from mlcore.train.prep import PrepSpec, build_pipeline
+from mlcore.train.transformers import LabelEncodedXGBClassifier
 
 CLASSIFIERS = [
     "logistic_regression",

@@ -23,7 +23,7 @@ from mlcore.data.samples import load_sample
 from mlcore.dataset import build_dataset, hash_frame, set_role, set_type
 from mlcore.schema import ColumnType, Role
 from mlcore.train.errors import NoFeaturesError, PrepError, TooManyLevelsError
-from mlcore.train.fit import ModelChoice, TrainRequest, cross_validate, train_model
+from mlcore.train.fit import cross_validate, train_model
 from mlcore.train.prep import (
     CategoricalPrep,
     DatetimeExpander,
@@ -35,6 +35,7 @@ from mlcore.train.prep import (
     build_preprocessor,
     describe_pipeline,
 )
+from mlcore.train.runs import ModelChoice, TrainRequest
 from mlcore.train.split import SplitSpec, make_split
 
 SEED = 0

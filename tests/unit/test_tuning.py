@@ -9,8 +9,9 @@ from mlcore.data.samples import load_sample
 from mlcore.jobs import Job, JobState
 from mlcore.schema import Task
 from mlcore.train.errors import ParamError, TrainInputError
-from mlcore.train.fit import TrainRequest, train_model
+from mlcore.train.fit import train_model
 from mlcore.train.models import get_model
+from mlcore.train.runs import TrainRequest
 from mlcore.train.split import SplitSpec
 from mlcore.train.tuning import (
     TuneSpec,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from mlcore.data.samples import load_sample
-from mlcore.train.fit import ModelChoice, Run, TrainRequest, train_model
+from mlcore.train.fit import train_model
+from mlcore.train.runs import ModelChoice, Run, TrainRequest
 from mlcore.train.split import SplitSpec
 from mlcore.workspace import Workspace
 
