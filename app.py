@@ -9,14 +9,22 @@ os.environ.setdefault("YDATA_PROFILING_NO_ANALYTICS", "True")  # no telemetry fr
 
 import streamlit as st
 
-from mlcore.jobs import warm_up
-from ui.navigation import sections
-from ui.sidebar import draw_sidebar
-from ui.state import get_workspace
+from mlcore.errors import SettingsError
+from mlcore.settings import preset
 
 # A local image: a ":material/…:" or emoji icon makes the browser fetch it from a font server.
 ICON = Path(__file__).parent / "ui" / "assets" / "icon.png"
 st.set_page_config(page_title="ML Workbench", page_icon=str(ICON), layout="wide")
+try:
+    preset()  # checked before the stages are imported: they read their budgets from it
+except SettingsError as error:
+    st.error(f"{error.message} {error.hint}")
+    st.stop()
+
+from mlcore.jobs import warm_up  # noqa: E402
+from ui.navigation import sections  # noqa: E402
+from ui.sidebar import draw_sidebar  # noqa: E402
+from ui.state import get_workspace  # noqa: E402
 
 warm_up()  # background workers (training, reports) start fast once this server has imported sklearn
 page = st.navigation(sections())

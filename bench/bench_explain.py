@@ -41,7 +41,9 @@ def main() -> None:
     from mlcore.dataset import set_target
     from mlcore.deploy.predict import predict_frame, predictor_from_run
     from mlcore.explain import plots as explain_plots
-    from mlcore.explain.explainer import ExplainSettings, rows_to_explain, run_explainer, transform
+    from mlcore.explain.explainer import rows_to_explain, run_explainer
+    from mlcore.explain.features import transform
+    from mlcore.explain.shap_values import ExplainSettings
     from mlcore.train.fit import train_model
     from mlcore.train.runs import ModelChoice, TrainRequest
     from mlcore.train.split import SplitSpec

@@ -15,6 +15,7 @@ import sys
 
 from mlcore import __version__, commands
 from mlcore.errors import MLCoreError
+from mlcore.settings import PRESET_VARIABLE, PRESETS, preset
 
 BROKEN_PIPE = 128 + 13  # what a shell reports for a tool whose reader went away (SIGPIPE)
 
@@ -22,6 +23,12 @@ BROKEN_PIPE = 128 + 13  # what a shell reports for a tool whose reader went away
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mlcore", description="ML workbench core.")
     parser.add_argument("--version", action="version", version=f"mlcore {__version__}")
+    parser.add_argument(
+        "--preset",
+        choices=PRESETS,
+        help=f"sample sizes and caps: {PRESETS[0]} (the default), classroom (lighter, for a shared "
+        f"server) or thorough (larger samples); the same as setting {PRESET_VARIABLE}",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if module_info.name.startswith("_"):
@@ -34,7 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run a subcommand; bad input prints the plain message and hint and returns a non-zero code."""
     args = build_parser().parse_args(argv)
+    if args.preset:
+        os.environ[PRESET_VARIABLE] = args.preset  # read when the stages are imported, below
     try:
+        preset()  # a mistyped MLCORE_PRESET is a plain error, not a traceback on first import
         code = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here rather than at exit, where it cannot be caught
         return code

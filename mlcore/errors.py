@@ -51,3 +51,7 @@ class SchemaError(MLCoreError):
 
 class TargetError(SchemaError):
     """The chosen target cannot be learned (no values, one class, wrong task)."""
+
+
+class SettingsError(MLCoreError):
+    """A setting chosen outside the app (an environment variable, a command-line flag) is not valid."""

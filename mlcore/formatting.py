@@ -71,6 +71,18 @@ def size(n_bytes: int) -> str:
     return plural(int(n_bytes), "byte")
 
 
+def rough_duration(seconds: float) -> str:
+    """'under a second', 'about 4 s', 'about 12 min', 'about 1.5 h': an estimate said as one (a
+    fraction of a second is not 'about 1 s'); seconds up to 90, minutes up to 90."""
+    if seconds < 1:
+        return "under a second"
+    if seconds < 90:
+        return f"about {seconds:.0f} s"
+    if seconds < 5_400:
+        return f"about {seconds / 60:.0f} min"
+    return f"about {seconds / 3600:.1f} h"
+
+
 def row_numbers(index: pd.Index, labels: Any) -> list[int]:
     """Rows as a spreadsheet user counts them (1 for the first row of data), from frame index labels.
 

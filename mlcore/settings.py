@@ -1,11 +1,45 @@
-"""Limits and presets in one typed object, so the app, the CLI and tests agree on them."""
+"""Limits and presets in typed objects, so the app, the CLI and tests agree on them.
+
+`Limits` bound what any input may cost. Each stage's *budget* (`mlcore/<stage>/budget.py`) holds the
+sample sizes and caps that trade time for precision, with one value per named preset: `standard`
+(what the app and the CLI use unless told otherwise), `classroom` (lighter, so that a class of thirty
+shares one server) and `thorough` (one analyst on their own machine). The preset is chosen once per
+process, before the stages are imported, by the `MLCORE_PRESET` environment variable (or `mlcore
+--preset`), so that a server, its background workers and every session use the same numbers.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
-from mlcore.errors import LimitExceededError
+from mlcore.errors import LimitExceededError, SettingsError
 from mlcore.formatting import plural
+
+PRESETS = ("standard", "classroom", "thorough")
+PRESET_VARIABLE = "MLCORE_PRESET"
+T = TypeVar("T")
+
+
+def preset() -> str:
+    """This process's preset: `MLCORE_PRESET`, or `standard` when it is unset or empty."""
+    name = os.environ.get(PRESET_VARIABLE, "").strip() or PRESETS[0]
+    if name not in PRESETS:
+        raise SettingsError(
+            f"{PRESET_VARIABLE} is {name!r}, which is not a preset.",
+            f"Use one of: {', '.join(PRESETS)} (or leave it unset for {PRESETS[0]}).",
+        )
+    return name
+
+
+def for_preset(budgets: Mapping[str, T]) -> T:
+    """A stage's budget under this process's preset (every stage names a budget for each preset)."""
+    missing = set(PRESETS) - set(budgets)
+    if missing:
+        raise ValueError(f"no budget for the preset(s) {sorted(missing)}")
+    return budgets[preset()]
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,15 @@ from mlcore.data.samples import load_sample
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
 from mlcore.evaluate.refit import EvaluationState
-from mlcore.explain.explainer import ExplainSettings, GlobalExplanation, explain_worker
+from mlcore.explain.explainer import GlobalExplanation, explain_worker
+from mlcore.explain.shap_values import ExplainSettings
 from mlcore.explore.profile_report import ProfileRun, ProfileSettings, start_profile
 from mlcore.jobs import Job, JobSnapshot, JobState
 from mlcore.results import Entry, ResultStore, plain_error
 from mlcore.schema import ColumnType, Role, Task
 from mlcore.train.fit import validate_request
 from mlcore.train.models import default_set, models_for
-from mlcore.train.prep import PrepSpec
+from mlcore.train.prep_spec import PrepSpec
 from mlcore.train.runs import ModelChoice, Run, TrainRequest
 from mlcore.train.session import TrainingSession, TrainingSnapshot
 from mlcore.train.split import SplitSpec
@@ -82,7 +83,7 @@ class Workspace:
     show_explanations: bool = True  # the learners' "what this means" texts next to metrics and charts
     # Explain, Predict, Export. `explanations` may hold worker processes (slow SHAP runs): never pickle it.
     use_run: str | None = None  # the run chosen on the Explain, Predict and Export pages
-    explain_settings: Any = None  # the `mlcore.explain.explainer.ExplainSettings` chosen on the Explain page
+    explain_settings: ExplainSettings | None = None  # chosen on the Explain page
     explanations: ResultStore[GlobalExplanation] = field(
         default_factory=lambda: ResultStore(max_entries=EXPLANATIONS_KEPT)
     )  # by (run id, settings): results, errors and running jobs

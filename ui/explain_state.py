@@ -15,16 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from mlcore.dataset import Dataset
-from mlcore.explain.explainer import (
-    Estimate,
-    ExplainSettings,
-    Explanation,
-    GlobalExplanation,
-    RunExplainer,
-    estimate,
-    explain_run,
-    run_explainer,
-)
+from mlcore.explain.explainer import GlobalExplanation, estimate, explain_run, run_explainer
+from mlcore.explain.shap_values import Estimate, ExplainSettings, Explanation, RunExplainer
 from mlcore.jobs import JobState
 from mlcore.train.runs import Run
 from mlcore.workspace import Workspace

@@ -9,14 +9,9 @@ import streamlit as st
 from mlcore.dataset import Dataset
 from mlcore.deploy.predict import safe_csv_bytes
 from mlcore.explain import plots
-from mlcore.explain.explainer import (
-    METHODS,
-    ExplainSettings,
-    Explanation,
-    GlobalExplanation,
-    choose_method,
-    confidently_wrong,
-)
+from mlcore.explain.explainer import GlobalExplanation
+from mlcore.explain.mistakes import confidently_wrong
+from mlcore.explain.shap_values import METHODS, ExplainSettings, Explanation, choose_method
 from mlcore.formatting import number, percent, row_numbers, signed
 from mlcore.markup import markdown_text
 from mlcore.schema import Task

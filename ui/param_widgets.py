@@ -14,7 +14,7 @@ import streamlit as st
 from mlcore.dataset import Dataset
 from mlcore.markup import markdown_text
 from mlcore.train.models import HyperParam, ModelSpec, cost_warning, default_set, models_for
-from mlcore.train.prep import prep_notes
+from mlcore.train.pipeline_description import prep_notes
 from mlcore.workspace import Workspace
 from ui.state import synced
 

@@ -8,7 +8,9 @@ from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
 from mlcore.markup import markdown_text, sandboxed_page
 from mlcore.train.models import default_set, get_model
-from mlcore.train.prep import PrepSpec, build_pipeline, describe_pipeline, pipeline_html, prep_notes
+from mlcore.train.pipeline_description import describe_pipeline, pipeline_html, prep_notes
+from mlcore.train.prep import build_pipeline
+from mlcore.train.prep_spec import PrepSpec
 from mlcore.workspace import Workspace
 from ui.explore_cache import data_key
 from ui.feedback import show_problem

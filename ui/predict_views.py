@@ -26,7 +26,7 @@ from mlcore.deploy.predict import (
     safe_csv_bytes,
 )
 from mlcore.errors import MLCoreError
-from mlcore.explain.explainer import ExplainSettings
+from mlcore.explain.shap_values import ExplainSettings
 from mlcore.formatting import number, percent, plural
 from mlcore.markup import markdown_text
 from mlcore.schema import ColumnType

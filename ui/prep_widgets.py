@@ -12,10 +12,9 @@ from typing import Any
 
 import streamlit as st
 
-from mlcore.train.prep import (
+from mlcore.train.prep_spec import (
     CATEGORICAL_IMPUTE,
     CLIPS,
-    DATE_PARTS,
     ENCODINGS,
     IMBALANCE,
     K_BEST_SCORES,
@@ -23,6 +22,7 @@ from mlcore.train.prep import (
     SCALERS,
     PrepSpec,
 )
+from mlcore.train.transformers import DATE_PARTS
 from mlcore.workspace import Workspace
 from ui.state import synced
 

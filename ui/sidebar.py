@@ -6,6 +6,7 @@ import streamlit as st
 
 from mlcore.formatting import plural
 from mlcore.markup import markdown_text
+from mlcore.settings import PRESETS, preset
 from mlcore.workspace import Workspace
 
 SEEN_KEY = "sidebar_training_seen"  # (training, models finished, still running) at the last poll
@@ -21,15 +22,19 @@ def draw_sidebar(workspace: Workspace) -> None:
 def _dataset_summary(workspace: Workspace) -> None:
     """One markdown element: drawn on every rerun of every page, so it is kept to one."""
     dataset = workspace.dataset
+    chosen = preset()  # said only when samples are lighter or larger than usual
+    budget = "" if chosen == PRESETS[0] else f"\n\n:gray[:small[Preset: {chosen} (sample sizes and caps)]]"
     if dataset is None:
-        st.markdown("### Active dataset\n\n:gray[No dataset loaded yet. Start on the **Data** page.]")
+        st.markdown(
+            f"### Active dataset\n\n:gray[No dataset loaded yet. Start on the **Data** page.]{budget}"
+        )
         return
     st.markdown(
         f"### Active dataset\n\n**{markdown_text(dataset.name)}**\n\n"
         f"{plural(dataset.n_rows, 'row')} × {plural(dataset.n_columns, 'column')}  \n"
         f"Target: **{markdown_text(dataset.target or '—')}**  \n"
         f"Task: **{dataset.task.value if dataset.task else '—'}**\n\n"
-        f":gray[:small[{len(dataset.features)} feature(s) · id {dataset.content_hash[:8]}]]"
+        f":gray[:small[{len(dataset.features)} feature(s) · id {dataset.content_hash[:8]}]]{budget}"
     )
 
 

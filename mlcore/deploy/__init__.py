@@ -1,6 +1,7 @@
 """Deploy: a run leaves the workbench, and comes back: the input schema a model expects
 (`input_schema`), predictions on new rows (`predict`), the bundle and its model card (`bundle`,
-`card`), the standalone scripts (`codegen`), and the safe import of a bundle: the skops allow-list and
+`card`), the standalone scripts (`codegen`, from templates in `templates/` and the estimators and helpers
+`source_writer` writes as code), and the safe import of a bundle: the skops allow-list and
 structure checks (`checks`) run in a sandboxed worker process (`sandbox`).
 
 Imports: every stage below (data, train, evaluate), never the UI.

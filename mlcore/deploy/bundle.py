@@ -39,23 +39,18 @@ from mlcore.dataset import Dataset
 from mlcore.deploy.card import build_card, card_json, card_markdown
 from mlcore.deploy.checks import BundleError, reachable, schema_from_data
 from mlcore.deploy.checks import UntrustedModelError as UntrustedModelError
-from mlcore.deploy.codegen import (
-    CodegenError,
-    ReadHints,
-    has_original_file,
-    predict_script,
-    read_hints,
-    train_script,
-)
+from mlcore.deploy.codegen import ReadHints, has_original_file, predict_script, read_hints, train_script
 from mlcore.deploy.input_schema import ModelSchema, schema_from_run
 from mlcore.deploy.predict import Predictor
 from mlcore.deploy.sandbox import DEFAULT_LIMITS, SandboxedModel, SandboxLimits
 from mlcore.deploy.sandbox import TRUSTED_TYPES as TRUSTED_TYPES
+from mlcore.deploy.source_writer import CodegenError
 from mlcore.errors import LimitExceededError
 from mlcore.evaluate.decision_rule import DecisionRule
 from mlcore.schema import ColumnType, Task
 from mlcore.train.models import get_model
-from mlcore.train.prep import MISSING_LEVEL, PrepSpec
+from mlcore.train.prep import MISSING_LEVEL
+from mlcore.train.prep_spec import PrepSpec
 from mlcore.train.run_data import check_run_data, feature_kinds, training_rows
 from mlcore.train.runs import Run
 from mlcore.train.split import SplitSpec

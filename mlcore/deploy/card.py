@@ -22,7 +22,7 @@ from mlcore.evaluate.decision_rule import DecisionRule
 from mlcore.formatting import plural
 from mlcore.markup import markdown_text
 from mlcore.schema import Role, Task
-from mlcore.train.prep import describe_pipeline
+from mlcore.train.pipeline_description import describe_pipeline
 from mlcore.train.run_data import feature_kinds
 from mlcore.train.runs import Run
 from mlcore.train.split import make_split

@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from mlcore.evaluate.budget import BUDGET
 from mlcore.evaluate.holdout import (
     CalibrationCurve,
     ConfusionMatrix,
@@ -28,8 +29,6 @@ from mlcore.evaluate.refit import LearningCurve, ValidationCurve
 
 # Okabe-Ito: distinguishable for colour-blind readers.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
-MAX_CURVE_POINTS = 400
-MAX_SCATTER_POINTS = 2_000
 HEIGHT = 380
 _GUIDE = {"color": "#999999", "dash": "dash", "width": 1}
 # Room above subplot titles for plotly's toolbar, which would otherwise cover the rightmost title.
@@ -61,7 +60,9 @@ def _need(items: Sequence[Any] | Mapping[str, Any], what: str) -> None:
         raise ValueError(f"No {what} to draw.")
 
 
-def thin(x: np.ndarray, y: np.ndarray, max_points: int = MAX_CURVE_POINTS) -> tuple[np.ndarray, np.ndarray]:
+def thin(
+    x: np.ndarray, y: np.ndarray, max_points: int = BUDGET.curve_points
+) -> tuple[np.ndarray, np.ndarray]:
     """At most `max_points` evenly spaced points of a curve, always keeping both ends."""
     if max_points < 2:
         raise ValueError("A curve needs at least two points.")
@@ -205,7 +206,7 @@ def _probability_square(fig: go.Figure, title: str, x: str, y: str) -> go.Figure
     return _layout(fig, title, x, y, xaxis={"range": [0, 1]}, yaxis={"range": [0, 1.02]})
 
 
-def roc_figure(curves: Sequence[tuple[str, Curve]], max_points: int = MAX_CURVE_POINTS) -> go.Figure:
+def roc_figure(curves: Sequence[tuple[str, Curve]], max_points: int = BUDGET.curve_points) -> go.Figure:
     """ROC curves overlaid, with the diagonal of a model that guesses."""
     _need(curves, "ROC curves")
     fig = go.Figure()
@@ -218,7 +219,7 @@ def roc_figure(curves: Sequence[tuple[str, Curve]], max_points: int = MAX_CURVE_
     return _probability_square(fig, "ROC curve", "false positive rate", "true positive rate")
 
 
-def pr_figure(curves: Sequence[tuple[str, Curve]], max_points: int = MAX_CURVE_POINTS) -> go.Figure:
+def pr_figure(curves: Sequence[tuple[str, Curve]], max_points: int = BUDGET.curve_points) -> go.Figure:
     """Precision-recall curves overlaid, with each class's share as the line of a guessing model."""
     _need(curves, "precision-recall curves")
     fig = go.Figure()
@@ -449,7 +450,7 @@ def _model_points(
 
 
 def predicted_vs_actual(
-    series: Mapping[str, pd.DataFrame], max_points: int = MAX_SCATTER_POINTS, seed: int = 0
+    series: Mapping[str, pd.DataFrame], max_points: int = BUDGET.scatter_points, seed: int = 0
 ) -> go.Figure:
     """Each run's predictions against the true values; points on the diagonal are exact."""
     _series(series)
@@ -464,7 +465,7 @@ def predicted_vs_actual(
 
 
 def residuals_vs_predicted(
-    series: Mapping[str, pd.DataFrame], max_points: int = MAX_SCATTER_POINTS, seed: int = 0
+    series: Mapping[str, pd.DataFrame], max_points: int = BUDGET.scatter_points, seed: int = 0
 ) -> go.Figure:
     """Residual (actual − predicted) against the prediction; a pattern means a systematic error."""
     _series(series)

@@ -15,6 +15,7 @@ from plotly.offline import get_plotlyjs
 
 from mlcore.dataset import Dataset
 from mlcore.evaluate import plots
+from mlcore.evaluate.budget import BUDGET
 from mlcore.evaluate.compare import NOT_COMPARABLE, comparable, cv_table, fold_scores, holdout_table
 from mlcore.evaluate.glossary import explain
 from mlcore.evaluate.holdout import (
@@ -30,7 +31,6 @@ from mlcore.metrics import METRICS
 from mlcore.schema import Task
 from mlcore.train.runs import Run
 
-MAX_CLASSES = 10  # per-class curves beyond this many classes are left out of the report
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
 padding:0 1em;color:#222;line-height:1.45}
@@ -156,7 +156,7 @@ def _classification_sections(b: _Builder, evaluations: list[RunEvaluation], name
     scored = [e for e in evaluations if e.scores is not None]
     if scored:
         b.heading("ROC and precision-recall curves (holdout)")
-        labels = [c.label for c in scored[0].roc][:MAX_CLASSES]
+        labels = [c.label for c in scored[0].roc][: BUDGET.report_classes]
         for label in labels:
             roc = [(names[e.run.id], c) for e in scored for c in e.roc if c.label == label]
             pr = [(names[e.run.id], c) for e in scored for c in e.pr if c.label == label]

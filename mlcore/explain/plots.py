@@ -1,6 +1,6 @@
 """Plotly figures for explanations: pure functions of SHAP tables, no computation of their own.
 
-Every function takes plain frames or series (from `mlcore.explain.explainer.Explanation`) and returns a
+Every function takes plain frames or series (from `mlcore.explain.shap_values.Explanation`) and returns a
 figure; a bad argument raises `ValueError` with a message a page can show.
 """
 

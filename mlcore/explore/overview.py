@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 
 from mlcore.dataset import Dataset
+from mlcore.explore.budget import BUDGET
 from mlcore.schema import ColumnInfo, ColumnType, Role
 
 TOP_VALUES = 5
 IQR_FENCE = 1.5  # Tukey's rule: outside Q1 − 1.5·IQR … Q3 + 1.5·IQR is an outlier
 FAR_FENCE = 3.0  # … and outside 3·IQR it is "far out"
-TYPE_SAMPLE = 10_000  # distinct values inspected for the kinds of Python values a text column holds
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant for the row hash
 
 
@@ -285,7 +285,7 @@ def _other_column(column: pd.Series, info: ColumnInfo) -> tuple[ColumnSummary, n
         if len(present):
             first, last = str(present.min()), str(present.max())
     elif column.dtype == object:
-        kinds, numeric_share = _value_kinds(uniques_array[:TYPE_SAMPLE], counts[:TYPE_SAMPLE])
+        kinds, numeric_share = _value_kinds(uniques_array[: BUDGET.type_sample], counts[: BUDGET.type_sample])
     summary = ColumnSummary(
         name=info.name,
         ctype=info.ctype,

@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from mlcore.explore.budget import BUDGET
 from mlcore.explore.overview import is_number
 
 MAX_CATEGORIES = 20  # bars shown before the rest are grouped as "other"
@@ -23,9 +24,6 @@ MAX_GROUPS = 20  # colours or boxes one chart can tell apart
 MAX_MATRIX_COLUMNS = 6
 MAX_ASSOCIATION_LABELS = 50  # beyond this a label column is an identifier, not something to associate
 MAX_HEATMAP_COLUMNS = 40
-SCATTER_POINTS = 5_000
-MATRIX_POINTS = 2_000
-CORRELATION_ROWS = 100_000
 MISSING_LABEL = "(missing)"
 Method = Literal["pearson", "spearman", "cramers_v"]
 METHODS: dict[str, str] = {
@@ -116,7 +114,7 @@ def box_by_group(
     group: str,
     *,
     kind: Literal["box", "violin"] = "box",
-    max_points: int = SCATTER_POINTS,
+    max_points: int = BUDGET.scatter_points,
     seed: int = 0,
 ) -> go.Figure:
     """Box plots of `value` per label of `group` from every row (Tukey whiskers), or violins drawn
@@ -186,7 +184,7 @@ def correlation_heatmap(
     columns: list[str] | None = None,
     *,
     method: Method = "pearson",
-    max_rows: int = CORRELATION_ROWS,
+    max_rows: int = BUDGET.correlation_rows,
     seed: int = 0,
 ) -> go.Figure:
     """Heatmap of `correlation_matrix` on a seeded sample of at most `max_rows` rows."""
@@ -233,7 +231,7 @@ def scatter(
     y: str,
     *,
     color: str | None = None,
-    max_points: int = SCATTER_POINTS,
+    max_points: int = BUDGET.scatter_points,
     seed: int = 0,
 ) -> go.Figure:
     """Scatter plot of two columns on a seeded sample, coloured by `color` (e.g. the target)."""
@@ -251,7 +249,7 @@ def scatter_matrix(
     columns: list[str],
     *,
     color: str | None = None,
-    max_points: int = MATRIX_POINTS,
+    max_points: int = BUDGET.matrix_points,
     seed: int = 0,
 ) -> go.Figure:
     """Every pair of 2 to 6 columns against each other, on a seeded sample."""

@@ -24,14 +24,13 @@ import pandas as pd
 
 from mlcore.dataset import Dataset
 from mlcore.errors import TargetError
+from mlcore.explore.budget import BUDGET
 from mlcore.explore.overview import is_number, plain
 from mlcore.schema import ColumnType, Role, Task, row_direction
 
 MIN_BINS, MAX_BINS = 5, 20
 ROWS_PER_BIN = 100
 MIN_ROWS_FOR_SCORE = 30  # below this a held-out half is too small to call a score "almost perfect"
-QUANTILE_SAMPLE = 50_000
-DEFAULT_MAX_ROWS = 200_000  # a uniform sample this large pins mutual information down to a few 1e-4
 SPLIT_STREAM = 1  # the held-out half draws from its own stream of the seed, apart from the row sample
 
 
@@ -105,7 +104,9 @@ class TargetView:
         )
 
 
-def rank_features(dataset: Dataset, *, seed: int = 0, max_rows: int | None = DEFAULT_MAX_ROWS) -> TargetView:
+def rank_features(
+    dataset: Dataset, *, seed: int = 0, max_rows: int | None = BUDGET.target_rows
+) -> TargetView:
     """Rank the dataset's features by mutual information with its target (a seeded uniform sample
     of `max_rows` rows is used on larger tables)."""
     if dataset.target is None or dataset.task is None:
@@ -203,7 +204,7 @@ def bin_codes(column: pd.Series, bins: int, fit_rows: np.ndarray | None = None) 
         fit = values[~missing if fit_rows is None else ~missing & fit_rows]
         if not len(fit):
             return np.zeros(len(values), dtype=np.int64)
-        step = max(1, len(fit) // QUANTILE_SAMPLE)  # bin edges need not be exact
+        step = max(1, len(fit) // BUDGET.quantile_sample)  # bin edges need not be exact
         edges, repeats = np.unique(
             np.quantile(fit[::step], np.linspace(0, 1, bins + 1)[1:-1]), return_counts=True
         )

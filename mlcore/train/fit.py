@@ -28,7 +28,8 @@ from mlcore.metrics import score, target_counts
 from mlcore.schema import Task
 from mlcore.train.errors import TrainInputError, explain_failure
 from mlcore.train.models import get_model
-from mlcore.train.prep import build_pipeline, oversampling_note
+from mlcore.train.pipeline_description import oversampling_note
+from mlcore.train.prep import build_pipeline
 from mlcore.train.runs import ModelChoice, Run, RunStatus, TrainRequest
 from mlcore.train.split import Split, make_split
 

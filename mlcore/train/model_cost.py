@@ -1,18 +1,16 @@
-"""What a model costs to train: the default sample caps of super-linear models and time estimates.
+"""What a model costs to train: time estimates for super-linear models and the warning they give.
 
-A model whose time grows faster than the rows trains on a random sample by default, and the page warns
-with an estimate of what all rows would take, so that "compare all" on a large table stays usable.
+A model whose time grows faster than the rows trains on a random sample by default (its cap comes from
+`mlcore.train.budget`), and the page warns with an estimate of what all rows would take, so that
+"compare all" on a large table stays usable.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mlcore.formatting import rough_duration
 from mlcore.train.model_spec import ModelSpec
-
-SVM_CAP = 5_000
-KNN_CAP = 10_000
-TREE_CAP = 50_000  # fully grown trees cost about rows^1.3: beyond this a sample keeps them in proportion
 
 # Seconds of one fit = unit × rows^exponent × features, fitted to timings on one core of the
 # reference machine (2 shared cores) at 13k and 64k rows with default settings.
@@ -54,18 +52,7 @@ def cost_warning(spec: ModelSpec, n_rows: int, n_features: int, folds: int = 5) 
     capped = estimate_seconds(spec, spec.sample_cap, n_features, folds)
     message = (
         f"{spec.name} takes time that grows faster than the number of rows: on all {n_rows:,} rows it "
-        f"would take {_duration(full)}. By default it trains on a random sample of "
-        f"{spec.sample_cap:,} rows ({_duration(capped)}); you can lift the cap."
+        f"would take {rough_duration(full)}. By default it trains on a random sample of "
+        f"{spec.sample_cap:,} rows ({rough_duration(capped)}); you can lift the cap."
     )
     return CostWarning(spec.key, n_rows, spec.sample_cap, full, capped, message)
-
-
-def _duration(seconds: float) -> str:
-    """'under a second', 'about 4 s', 'about 12 min': rough (a fraction of a second is not 'about 1 s')."""
-    if seconds < 1:
-        return "under a second"
-    if seconds < 60:
-        return f"about {seconds:.0f} s"
-    if seconds < 3600:
-        return f"about {seconds / 60:.0f} min"
-    return f"about {seconds / 3600:.1f} h"

@@ -15,23 +15,14 @@ from pathlib import Path
 
 from mlcore.schema import Task
 from mlcore.train import hyperparams as hp
+from mlcore.train.budget import BUDGET
 from mlcore.train.errors import UnknownModelError
 from mlcore.train.estimator_recipe import Argument, EstimatorRecipe, layer_sizes, max_features
 from mlcore.train.hyperparams import HyperParam
-from mlcore.train.model_cost import (
-    KNN_CAP,
-    SVM_CAP,
-    TREE_CAP,
-    CostWarning,
-    cost_warning,
-    estimate_seconds,
-)
+from mlcore.train.model_cost import CostWarning, cost_warning, estimate_seconds
 from mlcore.train.model_spec import ModelSpec
 
 __all__ = [
-    "KNN_CAP",
-    "SVM_CAP",
-    "TREE_CAP",
     "CostWarning",
     "HyperParam",
     "ModelSpec",
@@ -93,7 +84,7 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         hp.KNN,
         "Predicts the majority class of the most similar training rows; needs scaled numbers.",
         cost="superlinear",
-        sample_cap=KNN_CAP,
+        sample_cap=BUDGET.knn_cap,
         relative_cost=2,
     ),
     ModelSpec(
@@ -113,7 +104,7 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         hp.KERNEL,
         "Draws curved boundaries around the classes; strong on small tables, slow on large ones.",
         cost="superlinear",
-        sample_cap=SVM_CAP,
+        sample_cap=BUDGET.svm_cap,
         relative_cost=6,
     ),
     ModelSpec(
@@ -124,7 +115,7 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         (hp.MAX_DEPTH, hp.MIN_LEAF, hp.CRITERION_CLF),
         "A flowchart of yes/no questions about the features; easy to read, prone to overfitting.",
         cost="superlinear",
-        sample_cap=TREE_CAP,
+        sample_cap=BUDGET.tree_cap,
         relative_cost=2,
     ),
     ModelSpec(
@@ -135,7 +126,7 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         hp.FOREST,
         "Many decision trees on random subsets of rows and columns, voting together.",
         cost="superlinear",
-        sample_cap=TREE_CAP,
+        sample_cap=BUDGET.tree_cap,
         relative_cost=8,
     ),
     ModelSpec(
@@ -146,7 +137,7 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         hp.FOREST,
         "Like a random forest but with random split points, which makes it faster and smoother.",
         cost="superlinear",
-        sample_cap=TREE_CAP,
+        sample_cap=BUDGET.tree_cap,
         relative_cost=5,
     ),
     ModelSpec(
@@ -235,7 +226,7 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         hp.KNN,
         "Predicts the average of the most similar training rows; needs scaled numbers.",
         cost="superlinear",
-        sample_cap=KNN_CAP,
+        sample_cap=BUDGET.knn_cap,
         relative_cost=2,
     ),
     ModelSpec(
@@ -246,7 +237,7 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         (*hp.KERNEL, hp.EPSILON),
         "Fits a curved function that ignores small errors; strong on small tables, slow on large ones.",
         cost="superlinear",
-        sample_cap=SVM_CAP,
+        sample_cap=BUDGET.svm_cap,
         relative_cost=6,
     ),
     ModelSpec(
@@ -257,7 +248,7 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         (hp.MAX_DEPTH, hp.MIN_LEAF),
         "A flowchart of yes/no questions about the features; easy to read, prone to overfitting.",
         cost="superlinear",
-        sample_cap=TREE_CAP,
+        sample_cap=BUDGET.tree_cap,
         relative_cost=2,
     ),
     ModelSpec(
@@ -268,7 +259,7 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         hp.FOREST_REGRESSION,
         "Many decision trees on random subsets of rows and columns, averaged together.",
         cost="superlinear",
-        sample_cap=TREE_CAP,
+        sample_cap=BUDGET.tree_cap,
         relative_cost=8,
     ),
     ModelSpec(
@@ -279,7 +270,7 @@ _REGISTRY: tuple[ModelSpec, ...] = (
         hp.FOREST,
         "Like a random forest but with random split points, which makes it faster and smoother.",
         cost="superlinear",
-        sample_cap=TREE_CAP,
+        sample_cap=BUDGET.tree_cap,
         relative_cost=4,
     ),
     ModelSpec(

@@ -7,9 +7,8 @@ each training fold, so statistics of validation or test rows never reach the mod
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -40,8 +39,8 @@ from sklearn.preprocessing import (
 from mlcore.dataset import Dataset
 from mlcore.schema import ColumnType, Task
 from mlcore.train.errors import NoFeaturesError, PrepError, TooManyLevelsError
+from mlcore.train.prep_spec import CategoricalPrep, NumericPrep, PrepSpec
 from mlcore.train.transformers import (
-    DATE_PARTS,
     DatetimeExpander,
     OutlierClipper,
     as_floats,
@@ -51,105 +50,7 @@ from mlcore.train.transformers import (
 )
 
 MAX_ONEHOT_LEVELS = 1_000  # more one-hot columns than this from one column is refused
-SLOW_IMPUTE_ROWS = 20_000  # k-NN / iterative imputation above this many rows is warned about
 MISSING_LEVEL = "(missing)"
-
-# Choices with the label a widget shows.
-NUMERIC_IMPUTE = {
-    "median": "median",
-    "mean": "mean",
-    "constant": "a constant",
-    "knn": "k-nearest neighbours",
-    "iterative": "iterative (from the other columns)",
-}
-SCALERS = {"standard": "standard (z-score)", "none": "none", "minmax": "min-max (0 to 1)", "robust": "robust"}
-CLIPS = {"none": "none", "iqr": "IQR fences", "quantile": "quantiles"}
-CATEGORICAL_IMPUTE = {"missing_level": "a 'missing' level", "most_frequent": "most frequent level"}
-ENCODINGS = {"onehot": "one-hot", "ordinal": "ordinal (level numbers)", "target": "target encoding"}
-K_BEST_SCORES = {"f_test": "F-test", "mutual_info": "mutual information"}
-IMBALANCE = {
-    "none": "none",
-    "class_weight": "class weights",
-    "oversample": "random over-sampling",
-    "undersample": "random under-sampling",
-    "smote": "SMOTE",
-}
-
-
-@dataclass(frozen=True)
-class NumericPrep:
-    """Steps for number columns, in this order: impute, clip, power transform, scale."""
-
-    impute: Literal["median", "mean", "constant", "knn", "iterative"] = "median"
-    fill_value: float = 0.0
-    add_indicator: bool = False
-    clip: Literal["none", "iqr", "quantile"] = "none"
-    iqr_factor: float = 1.5
-    quantiles: tuple[float, float] = (0.01, 0.99)
-    power: bool = False
-    scale: Literal["standard", "none", "minmax", "robust"] = "standard"
-
-
-@dataclass(frozen=True)
-class CategoricalPrep:
-    """Steps for category columns: impute, then encode (rare levels grouped when limits are set)."""
-
-    impute: Literal["missing_level", "most_frequent"] = "missing_level"
-    encode: Literal["onehot", "ordinal", "target"] = "onehot"
-    max_levels: int | None = 20
-    min_frequency: int | float | None = None
-
-
-@dataclass(frozen=True)
-class DatetimePrep:
-    parts: tuple[str, ...] = ("year", "month", "day", "dayofweek", "hour")
-
-
-@dataclass(frozen=True)
-class TextPrep:
-    max_features: int = 1_000
-    ngram_max: int = 1
-
-
-@dataclass(frozen=True)
-class PrepSpec:
-    """All preprocessing choices; JSON-serialisable through `to_dict` / `from_dict`."""
-
-    numeric: NumericPrep = field(default_factory=NumericPrep)
-    categorical: CategoricalPrep = field(default_factory=CategoricalPrep)
-    datetime: DatetimePrep = field(default_factory=DatetimePrep)
-    text: TextPrep = field(default_factory=TextPrep)
-    variance_threshold: float | None = None
-    k_best: int | None = None
-    k_best_score: Literal["f_test", "mutual_info"] = "f_test"
-    pca_components: int | float | None = None
-    imbalance: Literal["none", "class_weight", "oversample", "undersample", "smote"] = "none"
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PrepSpec:
-        parts = {
-            "numeric": NumericPrep,
-            "categorical": CategoricalPrep,
-            "datetime": DatetimePrep,
-            "text": TextPrep,
-        }
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name not in data:
-                continue
-            value = data[f.name]
-            if f.name in parts:
-                value = parts[f.name](**{k: tuple(v) if isinstance(v, list) else v for k, v in value.items()})
-            values[f.name] = value
-        return cls(**values)
-
-    @property
-    def resamples(self) -> bool:
-        return self.imbalance in ("oversample", "undersample", "smote")
-
 
 # ---------- spec → transformers ----------
 
@@ -369,104 +270,3 @@ def weights_by_oversampling(dataset: Dataset, prep: PrepSpec, model_key: str | N
     from mlcore.train.models import get_model
 
     return not get_model(dataset.task, model_key).class_weight
-
-
-def oversampling_note(dataset: Dataset, prep: PrepSpec, model_key: str | None) -> str:
-    """The plain sentence for `weights_by_oversampling`, or ''."""
-    if not weights_by_oversampling(dataset, prep, model_key):
-        return ""
-    from mlcore.train.models import get_model
-
-    return (
-        f"{get_model(dataset.task, model_key).name} takes no class weights, so the rarer classes were "
-        "oversampled (rows repeated at random, in the training rows of each fold only) instead"
-    )
-
-
-def prep_notes(dataset: Dataset, prep: PrepSpec, model_key: str | None = None) -> list[str]:
-    """Warnings worth showing before training (slow imputers, weights a model ignores)."""
-    notes = []
-    if prep.numeric.impute in ("knn", "iterative") and dataset.n_rows > SLOW_IMPUTE_ROWS:
-        notes.append(
-            f"{NUMERIC_IMPUTE[prep.numeric.impute].capitalize()} imputation is slow on "
-            f"{dataset.n_rows:,} rows; median imputation is much faster."
-        )
-    if note := oversampling_note(dataset, prep, model_key):
-        notes.append(note + ".")
-    return notes
-
-
-def describe_pipeline(dataset: Dataset, prep: PrepSpec, model_key: str | None = None) -> list[str]:
-    """The pipeline in plain words, one line per step, for the Prepare page."""
-    groups = validate_prep(dataset, prep)
-    lines = []
-    n, c = prep.numeric, prep.categorical
-    if groups["numeric"]:
-        fills = {
-            "median": "the column's median",
-            "mean": "the column's mean",
-            "constant": f"the constant {n.fill_value:g}",
-            "knn": "the average of the 5 most similar rows",
-            "iterative": "values predicted from the other columns",
-        }
-        words = [f"fill missing values with {fills[n.impute]}"]
-        if n.add_indicator:
-            words.append("add a 'was missing' flag")
-        if n.clip != "none":
-            words.append(f"clip outliers at the {CLIPS[n.clip]}")
-        if n.power:
-            words.append("power-transform (Yeo-Johnson)")
-        if n.scale != "none":
-            words.append(f"scale: {SCALERS[n.scale]}")
-        lines.append(f"Numbers ({len(groups['numeric'])}): " + ", ".join(words) + ".")
-    if groups["boolean"]:
-        lines.append(f"True/false ({len(groups['boolean'])}): as 1/0, missing filled with the most frequent.")
-    if groups["categorical"]:
-        encode = ENCODINGS[c.encode]
-        if c.encode != "target" and (c.max_levels or c.min_frequency):
-            limit = f"at most {c.max_levels} levels" if c.max_levels else f"levels seen ≥ {c.min_frequency}"
-            encode += f" ({limit}; rarer levels grouped as 'infrequent')"
-        lines.append(
-            f"Categories ({len(groups['categorical'])}): fill missing values with "
-            f"{CATEGORICAL_IMPUTE[c.impute]}; encoding: {encode}."
-        )
-    if groups["datetime"]:
-        parts = ", ".join(DATE_PARTS[p] for p in prep.datetime.parts)
-        lines.append(f"Dates ({len(groups['datetime'])}): split into {parts}.")
-    if groups["text"]:
-        lines.append(
-            f"Text ({len(groups['text'])}): TF-IDF word weights, vocabulary of at most "
-            f"{prep.text.max_features:,} words."
-        )
-    ignored = [i.name for i in dataset.columns if i.name not in dataset.features and i.name != dataset.target]
-    if ignored:
-        lines.append(
-            f"Not used ({len(ignored)}): {', '.join(ignored[:8])}{' …' if len(ignored) > 8 else ''}."
-        )
-    if prep.variance_threshold is not None:
-        lines.append(f"Drop features whose variance is at most {prep.variance_threshold:g}.")
-    if prep.k_best is not None:
-        lines.append(f"Keep the {prep.k_best} best features by {K_BEST_SCORES[prep.k_best_score]}.")
-    if prep.pca_components is not None:
-        lines.append(f"Project onto principal components (PCA, {prep.pca_components:g}).")
-    if weights_by_oversampling(dataset, prep, model_key):
-        lines.append(
-            "Class imbalance: random oversampling, as this model takes no class weights (training rows only)."
-        )
-    elif prep.imbalance != "none":
-        lines.append(f"Class imbalance: {IMBALANCE[prep.imbalance]} (training rows only).")
-    if model_key and dataset.task is not None:
-        from mlcore.train.models import get_model
-
-        lines.append(f"Model: {get_model(dataset.task, model_key).name}.")
-    lines.append(
-        "Every step is fitted on the training rows of each fold only, never on validation or test rows."
-    )
-    return lines
-
-
-def pipeline_html(pipeline: Any) -> str:
-    """scikit-learn's interactive diagram of a pipeline, as HTML."""
-    from sklearn.utils import estimator_html_repr
-
-    return estimator_html_repr(pipeline)

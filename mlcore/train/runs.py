@@ -18,7 +18,7 @@ from mlcore.metrics import ClassCounts, default_metric
 from mlcore.schema import Task
 from mlcore.train.errors import TrainInputError
 from mlcore.train.models import default_set, get_model
-from mlcore.train.prep import PrepSpec
+from mlcore.train.prep_spec import PrepSpec
 from mlcore.train.split import SplitSpec
 
 

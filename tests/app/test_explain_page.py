@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,9 @@ from model_helpers import make_dataset, make_frame, train
 
 from mlcore.evaluate.holdout import ranked
 from mlcore.explain import explainer as explain
-from mlcore.explain.explainer import ExplainSettings, confidently_wrong
+from mlcore.explain import shap_values
+from mlcore.explain.mistakes import confidently_wrong
+from mlcore.explain.shap_values import ExplainSettings
 from mlcore.train.split import SplitSpec
 
 PAGE = "pages/explain.py"
@@ -82,11 +85,11 @@ def test_one_row_starts_with_the_most_confidently_wrong(trained, open_with_runs)
 
 def test_slow_explanations_run_in_the_background(trained, monkeypatch, open_with_runs):
     dataset, runs = trained
-    monkeypatch.setattr(explain, "FAST_SECONDS", 0.0)  # every estimate counts as slow
+    monkeypatch.setattr(shap_values, "BUDGET", replace(shap_values.BUDGET, fast_seconds=0.0))  # all slow
     knn = runs[1]
     settings = ExplainSettings(agnostic_rows=5, background=10)
     at = open_with_runs(PAGE, dataset, [knn], explain_settings=settings)
-    assert any("about" in i.value for i in at.info)  # the estimate, before anything starts
+    assert any("KernelExplainer" in i.value and "row(s):" in i.value for i in at.info)  # the estimate first
     next(b for b in at.button if b.label == "Explain").click().run()
     deadline = time.monotonic() + 120
     while not any("explain_bar" in c.proto.id for c in at.get("plotly_chart")):

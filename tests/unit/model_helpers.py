@@ -10,7 +10,7 @@ from threadpoolctl import threadpool_limits
 
 from mlcore.dataset import Dataset, build_dataset, hash_frame
 from mlcore.train.fit import train_model
-from mlcore.train.prep import PrepSpec
+from mlcore.train.prep_spec import PrepSpec
 from mlcore.train.runs import ModelChoice, Run, TrainRequest
 from mlcore.train.split import SplitSpec
 

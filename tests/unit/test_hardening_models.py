@@ -47,7 +47,8 @@ from mlcore.deploy.sandbox import (
     _Unreadable,
 )
 from mlcore.errors import MLCoreError
-from mlcore.train.prep import CategoricalPrep, NumericPrep, PrepSpec, as_floats
+from mlcore.train.prep import as_floats
+from mlcore.train.prep_spec import CategoricalPrep, NumericPrep, PrepSpec
 
 RAW_TEXT = (
     "Traceback",

@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 from model_helpers import make_dataset, make_frame, train
 
-from mlcore.explain import explainer as explain
-from mlcore.explain.explainer import ExplainSettings, confidently_wrong, explain_run, run_explainer
+from mlcore.explain import shap_values
+from mlcore.explain.explainer import explain_run, run_explainer
+from mlcore.explain.mistakes import confidently_wrong
 from mlcore.explain.plots import row_labels, waterfall
+from mlcore.explain.shap_values import Estimate, ExplainSettings
 from mlcore.formatting import number, percent, plural, row_numbers, signed, size
 from mlcore.schema import Task
 from mlcore.train.models import cost_warning, get_model
@@ -92,9 +94,16 @@ def test_the_sampled_model_note_tells_the_two_durations_apart():
     assert "under a second" in warning.message
 
 
+def test_a_quick_explanation_is_not_about_under_a_second():
+    """Explain and Train each had their own duration wording; Explain's said 'about under a second'."""
+    assert Estimate("tree", 10, 0.2).message().endswith(": under a second.")
+    assert Estimate("tree", 10, 30.0).message().endswith(": about 30 s.")
+    assert Estimate("kernel", 50, 600.0).message().endswith(": about 10 min.")
+
+
 def test_a_slow_shap_run_reports_progress_inside_its_first_row(monkeypatch):
     """A slow run showed 'starting' and an empty bar until its first row was done, minutes later."""
-    monkeypatch.setattr(explain, "PROGRESS_SECONDS", 0.0)
+    monkeypatch.setattr(shap_values, "PROGRESS_SECONDS", 0.0)
     dataset = make_dataset(make_frame(80), "label")
     run = train(dataset, "knn")
     settings = ExplainSettings(agnostic_rows=3, background=10, nsamples=200)

@@ -22,7 +22,9 @@ from mlcore.metrics import default_metric, imbalance_ratio, ranking_reason, targ
 from mlcore.schema import Task
 from mlcore.train.fit import train_model
 from mlcore.train.leaderboard import leaderboard
-from mlcore.train.prep import PrepSpec, build_preprocessor, describe_pipeline
+from mlcore.train.pipeline_description import describe_pipeline
+from mlcore.train.prep import build_preprocessor
+from mlcore.train.prep_spec import PrepSpec
 from mlcore.train.runs import ModelChoice, TrainRequest
 from mlcore.train.split import SplitSpec, make_split
 

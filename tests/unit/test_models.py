@@ -12,19 +12,18 @@ from sklearn.metrics import accuracy_score
 from mlcore.data.samples import load_sample
 from mlcore.schema import Task
 from mlcore.train import models
+from mlcore.train.budget import BUDGET
 from mlcore.train.errors import ParamError, UnknownModelError
 from mlcore.train.fit import single_threaded
 from mlcore.train.models import (
-    KNN_CAP,
-    SVM_CAP,
-    TREE_CAP,
     cost_warning,
     default_set,
     get_model,
     models_for,
     xgboost_device,
 )
-from mlcore.train.prep import PrepSpec, build_pipeline
+from mlcore.train.prep import build_pipeline
+from mlcore.train.prep_spec import PrepSpec
 from mlcore.train.transformers import LabelEncodedXGBClassifier
 
 CLASSIFIERS = [
@@ -158,11 +157,12 @@ def test_xgboost_uses_the_cpu_without_a_gpu(monkeypatch):
 def test_super_linear_models_warn_on_large_data_and_name_their_sample():
     svm = get_model(Task.CLASSIFICATION, "rbf_svm")
     warning = cost_warning(svm, 100_000, 30)
-    assert warning is not None and warning.cap == SVM_CAP
+    assert warning is not None and warning.cap == BUDGET.svm_cap
     assert warning.estimated_seconds > 100 * warning.capped_seconds
     assert "5,000 rows" in warning.message and "100,000" in warning.message
-    assert cost_warning(svm, SVM_CAP, 30) is None
-    assert cost_warning(get_model(Task.CLASSIFICATION, "knn"), KNN_CAP + 1, 30).cap == KNN_CAP
+    assert cost_warning(svm, BUDGET.svm_cap, 30) is None
+    assert cost_warning(get_model(Task.CLASSIFICATION, "knn"), BUDGET.knn_cap + 1, 30).cap == BUDGET.knn_cap
     forest = get_model(Task.REGRESSION, "random_forest")
-    assert cost_warning(forest, 20_000, 30) is None and cost_warning(forest, 80_000, 30).cap == TREE_CAP
+    assert cost_warning(forest, 20_000, 30) is None
+    assert cost_warning(forest, 80_000, 30).cap == BUDGET.tree_cap
     assert cost_warning(get_model(Task.CLASSIFICATION, "logistic_regression"), 10**6, 30) is None

@@ -24,17 +24,9 @@ from mlcore.dataset import build_dataset, hash_frame, set_role, set_type
 from mlcore.schema import ColumnType, Role
 from mlcore.train.errors import NoFeaturesError, PrepError, TooManyLevelsError
 from mlcore.train.fit import cross_validate, train_model
-from mlcore.train.prep import (
-    CategoricalPrep,
-    DatetimeExpander,
-    NumericPrep,
-    OutlierClipper,
-    PrepSpec,
-    TextPrep,
-    build_pipeline,
-    build_preprocessor,
-    describe_pipeline,
-)
+from mlcore.train.pipeline_description import describe_pipeline
+from mlcore.train.prep import DatetimeExpander, OutlierClipper, build_pipeline, build_preprocessor
+from mlcore.train.prep_spec import CategoricalPrep, NumericPrep, PrepSpec, TextPrep
 from mlcore.train.runs import ModelChoice, TrainRequest
 from mlcore.train.split import SplitSpec, make_split
 

@@ -15,7 +15,7 @@ from mlcore.errors import TargetError
 from mlcore.train.errors import FoldError, TrainInputError
 from mlcore.train.fit import train_model, validate_request
 from mlcore.train.leaderboard import leaderboard
-from mlcore.train.prep import NumericPrep, PrepSpec
+from mlcore.train.prep_spec import NumericPrep, PrepSpec
 from mlcore.train.runs import ModelChoice, RunStatus, TrainRequest
 from mlcore.train.session import TrainingSession
 from mlcore.train.split import SplitSpec, make_split
