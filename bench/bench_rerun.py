@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from bench.common import ROOT, bench_table, markdown_table, write_section
 from mlcore.data.loading import load_path
+from mlcore.markup import markdown_text
 from mlcore.workspace import Workspace
 from tests.apptest_support import rerun_like_the_server
 
@@ -37,7 +38,7 @@ def main() -> None:
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     app.session_state["workspace"] = Workspace(dataset=dataset)
     data_page = _rerun_seconds(app)
-    assert not app.exception and app.header[0].value == dataset.name
+    assert not app.exception and app.header[0].value == markdown_text(dataset.name)  # names are escaped
     rows = [
         ["empty page (floor)", f"{floor * 1000:.0f}", "1.00×"],
         ["Data page, 1M × 21 loaded", f"{data_page * 1000:.0f}", f"{data_page / floor:.2f}×"],

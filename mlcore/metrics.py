@@ -16,7 +16,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sklearn import metrics as skm
 
 from mlcore.dataset import Dataset
 from mlcore.schema import Task
@@ -129,6 +128,8 @@ def classification_metrics(
 ) -> dict[str, float]:
     """Every classification metric over the model's `classes`; the score-based ones are NaN without
     scores, and log loss without probabilities."""
+    from sklearn import metrics as skm  # here, not at the top: Explore reads this module without sklearn
+
     labels = list(classes) if classes is not None else sorted(set(np.unique(y_true)) | set(np.unique(y_pred)))
     out = {
         "accuracy": skm.accuracy_score(y_true, y_pred),
@@ -155,6 +156,8 @@ def roc_auc(
     """Two classes: the AUC of the second class's score. More: the mean of the one-vs-rest AUCs (macro);
     for decision values it is computed class by class, since scikit-learn's multiclass AUC wants
     probabilities that sum to one. NaN without scores, or when a class is absent from the rows."""
+    from sklearn import metrics as skm
+
     y_true = np.asarray(y_true)
     if scores is None or len(labels) < 2 or not set(labels) <= set(np.unique(y_true)):
         return float("nan")
@@ -170,6 +173,8 @@ def roc_auc(
 
 def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
     """Every regression metric; MAPE is NaN when the target has zeros (a percentage of zero is undefined)."""
+    from sklearn import metrics as skm
+
     y_true, y_pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
     mse = skm.mean_squared_error(y_true, y_pred)
     return {

@@ -18,11 +18,11 @@ from ui.evaluate_refit import learning_tab
 from ui.evaluate_regression import errors_tab, predictions_tab
 from ui.evaluate_scores import class_report_tab, scores_tab
 from ui.guards import require_target
+from ui.page import remembered_tabs
 from ui.state import get_workspace
 from ui.use_runs import TRAIN_PAGE, no_model_message
 
 DEFAULT_SHOWN = 3
-TAB_KEY, LAST_TAB = "evaluate_tab", "evaluate_last_tab"
 
 ws = get_workspace()
 st.title("Evaluate")
@@ -81,15 +81,7 @@ def comparison(available: list[Run]) -> None:
             return
     if not comparable(runs):
         st.warning(NOT_COMPARABLE, icon=":material/warning:")
-    sections = _sections(runs, [evaluation(r, dataset) for r in runs])
-    last = st.session_state.get(LAST_TAB)
-    tabs = st.tabs(
-        list(sections), key=TAB_KEY, on_change=_remember_tab, default=last if last in sections else None
-    )
-    for tab, draw in zip(tabs, sections.values(), strict=True):
-        if tab.open is not False:  # only the open tab runs: hidden tabs cost nothing
-            with tab:
-                draw()
+    remembered_tabs("evaluate", _sections(runs, [evaluation(r, dataset) for r in runs]))
 
 
 def _sections(runs: list[Run], evaluations: list[RunEvaluation]) -> dict[str, Callable[[], None]]:
@@ -124,11 +116,6 @@ def _sections(runs: list[Run], evaluations: list[RunEvaluation]) -> dict[str, Ca
         **({"Threshold": lambda: threshold_tab(ws, dataset, runs, evaluations)} if binary else {}),
         "Learning and validation curves": lambda: learning_tab(ws, dataset, runs),
     }
-
-
-def _remember_tab() -> None:
-    """Keep the open tab across page switches (a page's widget state is dropped when it is left)."""
-    st.session_state[LAST_TAB] = st.session_state[TAB_KEY]
 
 
 comparison(available)

@@ -9,11 +9,9 @@ from ui.explain_state import global_explanation
 from ui.explain_views import draw_global, draw_row, settings_controls
 from ui.feedback import show_problem
 from ui.guards import require_target
+from ui.page import remembered_tabs
 from ui.state import get_workspace
 from ui.use_runs import pick_run
-
-TABS = ["Whole model", "One row"]
-TAB_KEY, LAST_TAB = "explain_tab", "explain_last_tab"
 
 ws = get_workspace()
 st.title("Explain")
@@ -35,18 +33,11 @@ if result is None:
     st.stop()
 
 
-def _remember_tab() -> None:
-    """Keep the open tab across page switches (widget state of a page is dropped when it is left)."""
-    st.session_state[LAST_TAB] = st.session_state[TAB_KEY]
+def one_row() -> None:
+    try:
+        draw_row(run, dataset, settings)
+    except MLCoreError as problem:
+        show_problem(problem)
 
 
-overall, one_row = st.tabs(TABS, key=TAB_KEY, on_change=_remember_tab, default=st.session_state.get(LAST_TAB))
-if overall.open is not False:  # only the open tab runs
-    with overall:
-        draw_global(result)
-if one_row.open is not False:
-    with one_row:
-        try:
-            draw_row(run, dataset, settings)
-        except MLCoreError as problem:
-            show_problem(problem)
+remembered_tabs("explain", {"Whole model": lambda: draw_global(result), "One row": one_row})

@@ -16,10 +16,8 @@ from ui.explore_sections import (
     relations_tab,
     target_tab,
 )
+from ui.page import remembered_tabs
 from ui.state import get_workspace
-
-TABS = ["Columns", "Relations", "Missing values", "Target", "Full report"]
-TAB_KEY, LAST_TAB = "explore_tab", "explore_last_tab"
 
 ws = get_workspace()
 st.title("Explore")
@@ -51,20 +49,13 @@ with right:
         cache.draw_chart("missing", dataset, height=340, place="top")
 
 
-def _remember_tab() -> None:
-    """Keep the open tab across page switches (widget state of a page is dropped when it is left)."""
-    st.session_state[LAST_TAB] = st.session_state[TAB_KEY]
-
-
-tabs = st.tabs(TABS, key=TAB_KEY, on_change=_remember_tab, default=st.session_state.get(LAST_TAB))
-sections = [
-    lambda: columns_tab(dataset),
-    lambda: relations_tab(dataset, view),
-    lambda: missing_tab(dataset, overview),
-    lambda: target_tab(dataset, view),
-    lambda: report_tab(ws, dataset),
-]
-for tab, draw in zip(tabs, sections, strict=True):
-    if tab.open is not False:  # only the open tab runs: hidden tabs cost nothing
-        with tab:
-            draw()
+remembered_tabs(
+    "explore",
+    {
+        "Columns": lambda: columns_tab(dataset),
+        "Relations": lambda: relations_tab(dataset, view),
+        "Missing values": lambda: missing_tab(dataset, overview),
+        "Target": lambda: target_tab(dataset, view),
+        "Full report": lambda: report_tab(ws, dataset),
+    },
+)
