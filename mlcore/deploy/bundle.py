@@ -48,6 +48,7 @@ from mlcore.deploy.source_writer import CodegenError
 from mlcore.errors import LimitExceededError
 from mlcore.evaluate.decision_rule import DecisionRule
 from mlcore.schema import ColumnType, Task
+from mlcore.settings import PRESETS, preset
 from mlcore.train.models import get_model
 from mlcore.train.prep import MISSING_LEVEL
 from mlcore.train.prep_spec import PrepSpec
@@ -246,9 +247,12 @@ class ExportCommand:
 
 
 def export_command(run: Run, data_file: str) -> ExportCommand:
-    """The command line for `run`'s bundle from `data_file`, quoted for a shell."""
+    """The command line for `run`'s bundle from `data_file`, quoted for a shell; under another preset
+    than the standard one it names it, since the preset sets the rows a slow model trains on."""
+    chosen = preset()
+    flag = "" if chosen == PRESETS[0] else f"--preset {chosen} "
     text = (
-        f"mlcore export {shlex.quote(data_file)} --target {shlex.quote(run.target)} "
+        f"mlcore {flag}export {shlex.quote(data_file)} --target {shlex.quote(run.target)} "
         f"--model {run.model_key} --seed {run.seed} -o bundle.zip"
     )
     defaults = get_model(run.task, run.model_key).defaults()

@@ -57,6 +57,13 @@ def test_the_export_command_quotes_names_and_says_whether_it_reproduces_the_run(
     assert not export_command(changed, "x.csv").reproduces_run
 
 
+def test_a_server_under_the_classroom_preset_gives_the_command_its_preset(two_runs, monkeypatch):
+    """The Export page's command left the preset out, so a capped model retrained on other rows."""
+    monkeypatch.setenv("MLCORE_PRESET", "classroom")
+    words = shlex.split(export_command(two_runs[1], "x.csv").text)
+    assert words[:4] == ["mlcore", "--preset", "classroom", "export"]
+
+
 def test_generator_bounds_are_the_generators_own():
     spec = GeneratorSpec()
     assert spec.n_samples == KNOB_BOUNDS["n_samples"].default and spec.noise == KNOB_BOUNDS["noise"].default
