@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -73,3 +77,18 @@ def train(
         run = train_model(request, request.models[0])
     assert run.ok, run.message
     return run
+
+
+def plain_env(**extra: str) -> dict[str, str]:
+    """A user's shell: no PYTHONPATH pointing at the checkout and no preset chosen; `extra` adds to it."""
+    drop = ("PYTHONPATH", "MLCORE_PRESET")
+    return {**{k: v for k, v in os.environ.items() if k not in drop}, **extra}
+
+
+def run_script(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run a generated script (train.py, predict.py …) in `folder`, in a plain interpreter; it must pass."""
+    done = subprocess.run(
+        [sys.executable, *args], cwd=folder, env=plain_env(), capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import pickle
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from model_helpers import make_dataset, make_frame, train
+from model_helpers import make_dataset, make_frame, plain_env, run_script, train
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -62,10 +61,6 @@ def _extract(bundle, where: Path) -> Path:
     return where
 
 
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-
-
 def test_joblib_model_loads_and_predicts_without_mlcore(tmp_path):
     """Every workbench helper class and function is inside a pipeline here; none may need mlcore."""
     frame = make_frame(100, dates=True, text=True)
@@ -94,7 +89,7 @@ print(__import__("json").dumps(out))
 """
     )
     done = subprocess.run(
-        [PYTHON, "-c", script], cwd=tmp_path, env=_clean_env(), capture_output=True, text=True, timeout=120
+        [PYTHON, "-c", script], cwd=tmp_path, env=plain_env(), capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
     got = json.loads(done.stdout.strip().splitlines()[-1])
@@ -176,7 +171,7 @@ def test_train_py_prints_the_runs_metrics(tmp_path):
             subprocess.Popen(
                 [PYTHON, "train.py", str(path)],
                 cwd=folder,
-                env=_clean_env(),
+                env=plain_env(),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
@@ -209,15 +204,7 @@ def test_train_py_for_a_sample_uses_the_bundled_data(tmp_path):
     bundle = build_bundle(run, dataset)
     assert "data.csv" in bundle.files and any("no file of its own" in n for n in bundle.notes)
     folder = _extract(bundle, tmp_path)
-    done = subprocess.run(
-        [PYTHON, "train.py", "data.csv"],
-        cwd=folder,
-        env=_clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_script(folder, "train.py", "data.csv")
     assert json.loads(done.stdout.strip().splitlines()[-1]) == run_metrics(run)
 
 
@@ -228,15 +215,7 @@ def test_predict_py_predicts_a_csv_and_escapes_formulas(tmp_path):
     folder = _extract(build_bundle(run, dataset), tmp_path)
     new = frame.drop(columns=["label", "kind", "price"]).head(10).assign(comment="=cmd()")
     new.to_csv(folder / "new.csv", index=False)
-    done = subprocess.run(
-        [PYTHON, "predict.py", "new.csv", "-o", "out.csv"],
-        cwd=folder,
-        env=_clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    run_script(folder, "predict.py", "new.csv", "-o", "out.csv")
     out = pd.read_csv(folder / "out.csv")
     assert out["predicted label"].tolist() == list(run.pipeline.predict(new[dataset.features]))
     assert (out["comment"] == "'=cmd()").all()

@@ -4,21 +4,16 @@ stops quietly when its reader goes away."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from model_helpers import plain_env
 
 MLCORE = Path(sys.executable).parent / "mlcore"
 HEAVY = ("numpy", "pandas", "sklearn", "scipy", "pyarrow", "xgboost", "ydata_profiling", "streamlit")
-
-
-def _env() -> dict[str, str]:
-    """As a user's shell has it: no PYTHONPATH pointing at the checkout."""
-    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
 
 
 def _strict(text: str) -> object:
@@ -32,7 +27,7 @@ def test_mlcore_is_an_installed_command_that_works_from_any_folder(tmp_path, bad
     done = subprocess.run(
         [str(MLCORE), "info", str(bad_dir / "mixed_types.csv"), "--json"],
         cwd=tmp_path,  # not the repository root
-        env=_env(),
+        env=plain_env(),
         capture_output=True,
         text=True,
         timeout=120,
@@ -52,7 +47,7 @@ def test_help_loads_no_heavy_library():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
-    help_text = subprocess.run([str(MLCORE), "--help"], env=_env(), capture_output=True, text=True)
+    help_text = subprocess.run([str(MLCORE), "--help"], env=plain_env(), capture_output=True, text=True)
     assert help_text.returncode == 0 and help_text.stdout.startswith("usage: mlcore ")
     assert all(
         name in help_text.stdout for name in ("info", "profile", "train", "evaluate", "export", "predict")
@@ -79,7 +74,11 @@ def test_info_json_writes_null_not_nan_for_a_count_not_taken(tmp_path):
     path = tmp_path / "floats.csv"
     pd.DataFrame({"x": np.linspace(0, 1, 30), "label": ["a", "b"] * 15}).to_csv(path, index=False)
     done = subprocess.run(
-        [str(MLCORE), "info", str(path), "--json"], env=_env(), capture_output=True, text=True, timeout=120
+        [str(MLCORE), "info", str(path), "--json"],
+        env=plain_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     schema = {c["column"]: c for c in _strict(done.stdout)["schema"]}
@@ -90,7 +89,7 @@ def test_piping_into_a_reader_that_stops_ends_quietly(tmp_path):
     path = tmp_path / "wide.csv"
     pd.DataFrame(np.zeros((3, 1500)), columns=[f"column_{i}" for i in range(1500)]).to_csv(path, index=False)
     process = subprocess.Popen(
-        [str(MLCORE), "info", str(path)], env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [str(MLCORE), "info", str(path)], env=plain_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     process.stdout.readline()  # `| head -1`: one line, then the reader is gone
     process.stdout.close()

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import ast
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from model_helpers import train
+from model_helpers import run_script, train
 
 from mlcore.data.loading import load_path
 from mlcore.dataset import set_target
@@ -28,16 +25,7 @@ def _printed_metrics(script: str, data: Path, tmp_path: Path) -> dict:
     folder = tmp_path / "bundle"
     folder.mkdir()
     (folder / "train.py").write_text(script)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run(
-        [sys.executable, "train.py", str(data)],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_script(folder, "train.py", str(data))
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

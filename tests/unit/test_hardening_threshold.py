@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
 
 import numpy as np
 import pandas as pd
 import pytest
-from model_helpers import make_dataset, make_frame, train
+from model_helpers import make_dataset, make_frame, run_script, train
 
 from mlcore.deploy.bundle import BundleError, build_bundle, load_model_file
 from mlcore.deploy.predict import predict_frame, predictor_from_run
@@ -74,16 +71,7 @@ def test_the_bundle_carries_the_rule_into_its_card_predict_py_and_back(binary, t
     zipfile.ZipFile(io.BytesIO(bundle.zip_bytes())).extractall(folder)
     rows = _rows(dataset, run)
     rows.to_csv(folder / "new.csv", index=False)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run(
-        [sys.executable, "predict.py", "new.csv", "-o", "out.csv"],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    run_script(folder, "predict.py", "new.csv", "-o", "out.csv")
     written = pd.read_csv(folder / "out.csv")
     by_hand = np.where(run.pipeline.predict_proba(rows)[:, 1] > THRESHOLD, "yes", "no")
     assert list(written["predicted label"]) == list(by_hand)

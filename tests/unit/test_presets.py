@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import fields
@@ -11,6 +10,7 @@ from dataclasses import fields
 import numpy as np
 import pandas as pd
 import pytest
+from model_helpers import plain_env
 
 from mlcore import settings
 from mlcore.errors import SettingsError
@@ -23,8 +23,7 @@ STAGES = [explore_budget, train_budget, evaluate_budget, explain_budget]
 
 
 def _env(preset: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != settings.PRESET_VARIABLE}
-    return env if preset is None else {**env, settings.PRESET_VARIABLE: preset}
+    return plain_env() if preset is None else plain_env(**{settings.PRESET_VARIABLE: preset})
 
 
 @pytest.mark.parametrize("stage", STAGES, ids=lambda m: m.__name__.split(".")[1])
