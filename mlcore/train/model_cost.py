@@ -46,7 +46,7 @@ def estimate_seconds(spec: ModelSpec, n_rows: int, n_features: int, folds: int =
 
 def cost_warning(spec: ModelSpec, n_rows: int, n_features: int, folds: int = 5) -> CostWarning | None:
     """A warning when a model's time grows faster than the rows and the data exceeds its sample cap."""
-    if spec.cost != "superlinear" or spec.sample_cap is None or n_rows <= spec.sample_cap:
+    if spec.sample_cap is None or n_rows <= spec.sample_cap:
         return None
     full = estimate_seconds(spec, n_rows, n_features, folds)
     capped = estimate_seconds(spec, spec.sample_cap, n_features, folds)

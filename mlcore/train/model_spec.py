@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from mlcore.schema import Task
 from mlcore.train.errors import ParamError
@@ -21,8 +21,7 @@ class ModelSpec:
     recipe: EstimatorRecipe
     params: tuple[HyperParam, ...]
     description: str
-    cost: Literal["linear", "superlinear"] = "linear"
-    sample_cap: int | None = None  # rows used by default for super-linear models
+    sample_cap: int | None = None  # rows a model whose cost grows faster than the rows trains on by default
     sparse_ok: bool = True  # accepts sparse input (else the pipeline densifies)
     relative_cost: float = 1.0  # rough training cost, to start the slowest models first
     in_default: bool = True
