@@ -18,7 +18,9 @@ st.set_page_config(page_title="ML Workbench", page_icon=str(ICON), layout="wide"
 try:
     preset()  # checked before the stages are imported: they read their budgets from it
 except SettingsError as error:
-    st.error(f"{error.message} {error.hint}")
+    # The only page, with no navigation: Streamlit would otherwise list `pages/`, which import the stages.
+    message = f"{error.message} {error.hint}"
+    st.navigation([st.Page(lambda: st.error(message), title="Setting")], position="hidden").run()
     st.stop()
 
 from mlcore.jobs import warm_up  # noqa: E402

@@ -45,3 +45,17 @@ def test_a_name_with_markdown_characters_is_shown_as_written():
     at.session_state["workspace"] = Workspace(dataset=dataclasses.replace(dataset, name="my_data*v2*.csv"))
     at.run()
     assert r"**my\_data\*v2\*.csv**" in _sidebar_text(at)
+
+
+def test_a_mistyped_preset_is_the_one_thing_the_app_shows(monkeypatch):
+    """With MLCORE_PRESET misspelt the page says so plainly, and offers no page that would fail on it."""
+    monkeypatch.setenv("MLCORE_PRESET", "big")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "MLCORE_PRESET is 'big', which is not a preset. "
+        "Use one of: standard, classroom, thorough (or leave it unset for standard)."
+    ]
+    monkeypatch.setenv("MLCORE_PRESET", "classroom")
+    at.run()
+    assert not at.error and "Preset: classroom" in _sidebar_text(at)
