@@ -19,7 +19,7 @@ OUTCOMES = {RunStatus.STOPPED: "stopped", RunStatus.TIMED_OUT: "out of time", Ru
 
 def usable_runs(ws: Workspace) -> list[Run]:
     """Finished runs on the loaded data with a fitted model, best first (the leaderboard's order)."""
-    return [r for r in ranked(ws.current_runs(), ws.metric) if r.pipeline is not None]
+    return [r for r in ranked(ws.current_runs(), ws.metric) if r.has_model]
 
 
 def no_model_message(ws: Workspace, dataset: Dataset, doing: str) -> str:

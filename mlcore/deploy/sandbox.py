@@ -217,6 +217,11 @@ class SandboxedModel:
         self._worker = worker
         return answer
 
+    def close(self) -> None:
+        """Stop the worker now (a later request would start a fresh one)."""
+        with self._lock:
+            self._stop()
+
     def _stop(self) -> None:
         if self._worker is not None:
             self._worker.stop()
@@ -393,7 +398,7 @@ def _serve(conn: Connection, limits: SandboxLimits) -> None:
     threadpool_limits(1)  # one thread, as in the app's other workers: bounded memory, same sums
     _limit_memory(limits.memory_bytes)
     try:
-        model = _load(conn.recv_bytes())
+        model = load_checked(conn.recv_bytes())
         classes = getattr(model, "classes_", None)
         header = {
             "ok": True,
@@ -443,7 +448,7 @@ def renamed_legacy_types(node: Any) -> Any:
     return node
 
 
-def _load(data: bytes) -> Any:
+def load_checked(data: bytes) -> Any:
     """The pipeline in a .skops file: types on the allow-list, no node kind that calls code with the
     file's arguments, and every structure checked before the first prediction."""
     from skops.io._audit import get_tree

@@ -43,7 +43,7 @@ class _Setup:
 
 def _setup(run: Run, dataset: Dataset) -> _Setup:
     """The run's data, folds and sample cap, checked against what the run was trained on."""
-    if not run.ok or run.pipeline is None:
+    if not run.ok or not run.has_model:
         raise EvalError(
             f"{run.label} did not finish, so it cannot be refitted.", "Choose a run that trained."
         )
@@ -90,7 +90,7 @@ def _score(run: Run, pipeline: Any, X: pd.DataFrame, y: np.ndarray, metric: str)
 
 def light(run: Run) -> Run:
     """The run with an unfitted copy of its pipeline: small to send to a worker process."""
-    return replace(run, pipeline=clone(run.pipeline)) if run.pipeline is not None else run
+    return replace(run, fitted=clone(run.pipeline), load_fitted=None) if run.has_model else run
 
 
 # ---------- pooled out-of-fold predictions ----------

@@ -318,7 +318,7 @@ def train_model(
         n_train_rows=len(train_rows),
         sampled=sampled,
         notes=tuple(notes),
-        pipeline=pipeline,
+        fitted=pipeline,
     )
 
 

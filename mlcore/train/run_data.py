@@ -70,7 +70,7 @@ def holdout_rows(run: Run, dataset: Dataset) -> pd.DataFrame:
 
 def check_run_data(run: Run, dataset: Dataset | None) -> None:
     """Refuse a run without a fitted model, or a dataset other than the one it was trained on."""
-    if run.pipeline is None:
+    if not run.has_model:
         raise RunDataError(
             f"{run.model_name} has no fitted model ({run.status.value}).",
             "Choose a run that finished training.",

@@ -7,6 +7,7 @@ numbers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -92,7 +93,21 @@ class Run:
     notes: tuple[str, ...] = ()
     versions: dict[str, str] = field(default_factory=dict)
     class_counts: ClassCounts = ()  # rows per class in the whole table (classification)
-    pipeline: Any = None
+    fitted: Any = None  # the fitted pipeline, when this process holds it
+    # Reads the fitted pipeline when first needed (a run restored from a project keeps it on disk).
+    load_fitted: Callable[[], Any] | None = None
+
+    @property
+    def pipeline(self) -> Any:
+        """The fitted pipeline (read from the project on first use), or None for a failed run."""
+        if self.fitted is not None or self.load_fitted is None:
+            return self.fitted
+        return self.load_fitted()
+
+    @property
+    def has_model(self) -> bool:
+        """Whether the run has a fitted pipeline, without reading it from disk."""
+        return self.fitted is not None or self.load_fitted is not None
 
     @property
     def ok(self) -> bool:
