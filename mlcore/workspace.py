@@ -25,6 +25,10 @@ from mlcore.explore.profile_report import ProfileRun, ProfileSettings, start_pro
 from mlcore.jobs import Job, JobSnapshot, JobState
 from mlcore.results import Entry, ResultStore, plain_error
 from mlcore.schema import ColumnType, Role, Task
+from mlcore.track.history import restore_run
+from mlcore.track.project_files import ProjectSettings
+from mlcore.track.projects import ProjectInfo
+from mlcore.track.recorder import Recorder
 from mlcore.train.fit import validate_request
 from mlcore.train.models import default_set, models_for
 from mlcore.train.prep_spec import PrepSpec
@@ -48,6 +52,7 @@ TRAIN_SETTINGS = frozenset(
     }
 )
 EXPLANATIONS_KEPT = 6  # finished explanations kept per session
+OPEN_WAIT_SECONDS = 30.0  # at most, for runs still being saved when a project is opened
 
 
 @dataclass
@@ -88,6 +93,12 @@ class Workspace:
         default_factory=lambda: ResultStore(max_entries=EXPLANATIONS_KEPT)
     )  # by (run id, settings): results, errors and running jobs
     imported_models: list[Any] = field(default_factory=list)  # `Predictor`s loaded from .skops bundles
+    # Projects: what is kept on disk. `recorder` saves runs and tracks them (None: nothing is kept).
+    recorder: Recorder | None = None
+    project: ProjectInfo | None = None  # the project this session works in
+    store_problem: MLCoreError | None = None  # the latest failure to keep the project on disk
+    _projects_by_data: dict[str, ProjectInfo] = field(default_factory=dict)  # dataset hash → its project
+    _saved: tuple[Dataset | None, dict[str, Any]] | None = None  # what the project files hold now
 
     def _apply(self, change: Callable[[], None]) -> bool:
         """Run a change; on an `MLCoreError` keep everything as it was and remember the problem."""
@@ -114,7 +125,7 @@ class Workspace:
             self.dataset, self.sheets, self.sheet = dataset, raw.sheets, raw.sheet
             self.upload_id = upload_id
 
-        return self._apply(change)
+        return self._apply(change) and self.start_project()
 
     def start_profile(self, settings: ProfileSettings | None = None) -> bool:
         """Start the full report for the current dataset (or take it from the cache); a report still
@@ -139,13 +150,13 @@ class Workspace:
         def change() -> None:
             self.dataset, self.sheets, self.sheet, self.upload_id = load_sample(key), [], None, None
 
-        return self._apply(change)
+        return self._apply(change) and self.start_project()
 
     def generate(self, spec: GeneratorSpec) -> bool:
         def change() -> None:
             self.dataset, self.sheets, self.sheet, self.upload_id = generate(spec), [], None, None
 
-        return self._apply(change)
+        return self._apply(change) and self.start_project()
 
     def _edit(self, edit: Callable[[Dataset], Dataset]) -> bool:
         if self.dataset is None:
@@ -271,8 +282,17 @@ class Workspace:
         if self.training is not None and _data_key(self.training.request.dataset) == here:
             self.stop_training()
             self.training = None
-        gone = {r.id for r in self.runs if _run_key(r) == here}
+        self.forget_runs({r.id for r in self.runs if _run_key(r) == here})
+
+    def forget_runs(self, gone: set[str]) -> None:
+        """Remove these runs from the session and from the project, with what is kept by run id."""
         self.runs = [r for r in self.runs if r.id not in gone]
+        project = None if self.dataset is None else self._projects_by_data.get(self.dataset.content_hash)
+        if self.recorder is not None and project is not None:
+            try:
+                self.recorder.store.delete_runs(project.id, gone)
+            except MLCoreError as exc:
+                self.store_problem = exc
         self.repeats = {i: same for i, same in self.repeats.items() if i not in gone}
         if self.use_run in gone:
             self.use_run = None
@@ -282,6 +302,20 @@ class Workspace:
         evaluation.thresholds = {i: t for i, t in evaluation.thresholds.items() if i not in gone}
         evaluation.analyses.forget(gone)
         self.explanations.forget(lambda key: key[0] in gone)  # (run id, settings)
+
+    def restore_run(self, mlflow_run_id: str) -> Run | None:
+        """Bring a run from the project's MLflow history back into the project and the session (it
+        joins the leaderboard); None, with the reason in `problem`, when it cannot be."""
+        if self.recorder is None or self.recorder.tracker is None or self.project is None:
+            return None
+        try:
+            run = restore_run(self.recorder.tracker, self.recorder.store, self.project.id, mlflow_run_id)
+        except MLCoreError as exc:
+            self.problem = exc
+            return None
+        self.runs = [r for r in self.runs if r.id != run.id] + [run]
+        self.problem = None
+        return run
 
     def start_tuning(self, spec: TuneSpec) -> bool:
         """Start a search in a worker; input problems go to `tune_problem` before anything starts."""
@@ -325,8 +359,9 @@ class Workspace:
         return True
 
     def _keep_run(self, run: Run) -> None:
-        """Add a run; a re-run with the same settings replaces its twin and records whether the
-        scores came out identical. A stopped or failed re-run never replaces a finished run."""
+        """Add a run (and save it in its project); a re-run with the same settings replaces its twin
+        and records whether the scores came out identical. A stopped or failed re-run never replaces
+        a finished run."""
         for i, old in enumerate(self.runs):
             if old.id != run.id:
                 continue
@@ -335,8 +370,111 @@ class Workspace:
             if old.ok:
                 self.repeats[run.id] = _same_scores(old, run)
             self.runs[i] = run
+            self._record(run)
             return
         self.runs.append(run)
+        self._record(run)
+
+    # ---------- projects ----------
+
+    def project_settings(self) -> ProjectSettings:
+        """The settings and selections a project reopens with."""
+        return ProjectSettings(
+            self.prep,
+            self.split,
+            self.seed,
+            self.model_keys,
+            self.compare_all,
+            self.model_params,
+            self.uncapped,
+            self.time_budget,
+            self.metric,
+            self.evaluation.selected,
+            self.use_run,
+        )
+
+    def start_project(self) -> bool:
+        """A new project for the dataset just loaded (when projects are kept); the load stands even
+        if the project cannot be written, and the reason is kept in `store_problem`."""
+        if self.recorder is None or self.dataset is None:
+            return True
+        try:
+            self.project = self.recorder.store.create(self.dataset, self.project_settings())
+        except MLCoreError as exc:
+            self.project, self.store_problem = None, exc
+            return True
+        self._projects_by_data[self.dataset.content_hash] = self.project
+        self._saved, self.store_problem = (self.dataset, self.project_settings().to_dict()), None
+        return True
+
+    def open_project(self, project_id: str) -> bool:
+        """Reopen a project as it was left: its dataset, settings, selections and runs. On failure
+        (a deleted project, a damaged file) the session stays as it was and `problem` says why."""
+        if self.recorder is None:
+            return False
+
+        self.recorder.wait_saved(OPEN_WAIT_SECONDS)  # runs this server finished a moment ago
+
+        def change() -> None:
+            state = self.recorder.store.load(project_id)
+            self.stop_training()
+            self.stop_profile()
+            self.dataset, self.sheets, self.sheet, self.upload_id = state.dataset, [], None, None
+            kept = {r.id for r in state.runs}
+            self.runs = [r for r in self.runs if r.id not in kept] + list(state.runs)
+            settings = state.settings
+            self.prep, self.split, self.seed = settings.prep, settings.split, settings.seed
+            self.model_keys, self.compare_all = settings.model_keys, settings.compare_all
+            self.model_params, self.uncapped = dict(settings.model_params), settings.uncapped
+            self.time_budget, self.metric = settings.time_budget, settings.metric
+            self.evaluation.selected, self.use_run = settings.selected, settings.use_run
+            self.project = state.info
+            self._projects_by_data[state.dataset.content_hash] = state.info
+            self._saved = (state.dataset, settings.to_dict())
+
+        return self._apply(change)
+
+    def close_project(self) -> None:
+        """Leave the project (it was deleted): the session starts again from no dataset."""
+        if self.project is not None and self.dataset is not None:
+            self.clear_runs()
+            self._projects_by_data.pop(self.dataset.content_hash, None)
+        self.stop_profile()
+        self.dataset, self.sheets, self.sheet, self.upload_id = None, [], None, None
+        self.project, self._saved = None, None
+        self.revision += 1
+
+    def save_state(self) -> None:
+        """Write what changed since the last save (schema edits, settings, selections) into the
+        project; cheap when nothing did, so it runs after every page run."""
+        if self.recorder is None or self.project is None or self.dataset is None or self._saved is None:
+            return
+        if self._projects_by_data.get(self.dataset.content_hash) is not self.project:
+            return  # the dataset is another project's (a training of it finishing, say)
+        settings = self.project_settings().to_dict()
+        saved_dataset, saved_settings = self._saved
+        try:
+            if self.dataset is not saved_dataset:
+                self.recorder.store.save_dataset(self.project.id, self.dataset)
+            if settings != saved_settings:
+                self.recorder.store.save_settings(self.project.id, self.project_settings())
+        except MLCoreError as exc:
+            self.store_problem = exc
+            return
+        self._saved = (self.dataset, settings)
+
+    def _record(self, run: Run) -> None:
+        """Hand a finished run to the recorder, into the project of the data it was trained on."""
+        project, dataset = self._projects_by_data.get(run.dataset_hash), self._dataset_of(run)
+        if self.recorder is not None and project is not None and dataset is not None:
+            self.recorder.record(project.id, project.name, run, dataset)
+
+    def _dataset_of(self, run: Run) -> Dataset | None:
+        """The dataset a run was trained on, if this session still holds it."""
+        candidates = [self.dataset]
+        if self.training is not None:
+            candidates.append(self.training.request.dataset)
+        return next((d for d in candidates if d is not None and d.content_hash == run.dataset_hash), None)
 
     # ---------- Explain ----------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "data" / "bad"
 
 rerun_like_the_server()
+# Projects made by the tests (and the app servers they start) go to a folder of their own, never the
+# user's; MLflow tracking is switched on by the tests about tracking, which start their own stores.
+os.environ["MLCORE_HOME"] = tempfile.mkdtemp(prefix="mlcore-test-home-")
+os.environ["MLCORE_TRACKING"] = "off"
 
 
 @pytest.fixture

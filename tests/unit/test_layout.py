@@ -27,6 +27,7 @@ BELOW = {
     "evaluate": {"data", "train"},
     "explain": {"data", "train"},
     "deploy": {"data", "train", "evaluate"},
+    "track": {"data", "train", "evaluate", "deploy"},
 }
 
 

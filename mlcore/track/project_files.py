@@ -1,0 +1,288 @@
+"""A project's parts as plain files: the dataset as Parquet and JSON, settings as JSON, each run as
+JSON, its predictions as Parquet and its fitted pipeline as `.skops`. Never a pickle.
+
+These are the formats a project is kept in on disk and handed on in (`archive`), so reading them
+back checks everything: a JSON member of the wrong shape, a Parquet file that does not match its
+dataset and a model with types off the allow-list are each a `ProjectFileError`.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict, dataclass, field, fields, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mlcore.dataset import Dataset, FileFormat, ReadInfo
+from mlcore.deploy.bundle import skops_bytes
+from mlcore.deploy.sandbox import load_checked
+from mlcore.errors import MLCoreError
+from mlcore.schema import ColumnInfo, ColumnType, Role, Task
+from mlcore.train.prep_spec import PrepSpec
+from mlcore.train.runs import Run, RunStatus
+from mlcore.train.split import SplitSpec
+
+MAX_STORED_PREDICTIONS = 1_000_000  # holdout rows whose predictions a run keeps (a uniform sample beyond)
+MODELS_CACHED = 16  # fitted pipelines read back and kept in memory, shared by every session
+_TUPLE = "__tuple__"  # how a tuple parameter (hidden layer sizes, say) is written in JSON
+
+
+class ProjectFileError(MLCoreError):
+    """A project file or one of its members is damaged, or is not what the workbench writes."""
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """The Prepare/Train settings and the selections a project reopens with."""
+
+    prep: PrepSpec = field(default_factory=PrepSpec)
+    split: SplitSpec = field(default_factory=SplitSpec)
+    seed: int = 0
+    model_keys: tuple[str, ...] = ()
+    compare_all: bool = False
+    model_params: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    uncapped: frozenset[str] = frozenset()
+    time_budget: float | None = None
+    metric: str | None = None
+    selected: tuple[str, ...] | None = None  # the runs chosen on the Evaluate page
+    use_run: str | None = None  # the run chosen on the Explain, Predict and Export pages
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "prep": self.prep.to_dict(),
+            "split": self.split.to_dict(),
+            "seed": self.seed,
+            "model_keys": list(self.model_keys),
+            "compare_all": self.compare_all,
+            "model_params": [[t, k, encode(p)] for (t, k), p in sorted(self.model_params.items())],
+            "uncapped": sorted(self.uncapped),
+            "time_budget": self.time_budget,
+            "metric": self.metric,
+            "selected": None if self.selected is None else list(self.selected),
+            "use_run": self.use_run,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ProjectSettings:
+        try:
+            return cls(
+                prep=PrepSpec.from_dict(data.get("prep", {})),
+                split=SplitSpec.from_dict(data.get("split", {})),
+                seed=int(data.get("seed", 0)),
+                model_keys=tuple(str(k) for k in data.get("model_keys", ())),
+                compare_all=bool(data.get("compare_all", False)),
+                model_params={(str(t), str(k)): decode(p) for t, k, p in data.get("model_params", ())},
+                uncapped=frozenset(str(k) for k in data.get("uncapped", ())),
+                time_budget=_optional_float(data.get("time_budget")),
+                metric=_optional_str(data.get("metric")),
+                selected=None if data.get("selected") is None else tuple(map(str, data["selected"])),
+                use_run=_optional_str(data.get("use_run")),
+            )
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise _damaged("the settings", exc) from None
+
+
+# ---------- the dataset ----------
+
+
+def dataset_meta(dataset: Dataset) -> dict[str, Any]:
+    """Everything about the dataset except its rows: schema, target, task and how it was read."""
+    meta = {f.name: getattr(dataset, f.name) for f in fields(Dataset) if f.name != "frame"}
+    meta["columns"] = [asdict(c) for c in dataset.columns]
+    meta["read_info"] = asdict(dataset.read_info)
+    return encode(meta)
+
+
+def frame_bytes(frame: pd.DataFrame) -> bytes:
+    """The table as Parquet, index included (runs name their holdout rows by index label)."""
+    out = io.BytesIO()
+    try:
+        frame.to_parquet(out, index=True)
+    except (ValueError, TypeError, ImportError) as exc:  # pyarrow refuses a column of mixed types
+        raise ProjectFileError(
+            f"The table could not be saved with the project ({exc}).",
+            "Set the type of the mixed column on the Data page (text or number), then try again.",
+        ) from None
+    return out.getvalue()
+
+
+def dataset_from(meta: Any, parquet: bytes) -> Dataset:
+    """The dataset back from its metadata and its rows; refused if they do not fit together."""
+    try:
+        frame = _missing_as_nan(pd.read_parquet(io.BytesIO(parquet)))
+        values = decode(meta)
+        columns = tuple(
+            ColumnInfo(**{**c, "ctype": ColumnType(c["ctype"]), "role": Role(c["role"])})
+            for c in values["columns"]
+        )
+        read = values.get("read_info", {})
+        read_info = ReadInfo(**{**read, "file_format": FileFormat(read.get("file_format", "delimited text"))})
+        dataset = Dataset(
+            **{
+                **values,
+                "frame": frame,
+                "columns": columns,
+                "task": None if values.get("task") is None else Task(values["task"]),
+                "read_info": read_info,
+                "notes": tuple(values.get("notes", ())),
+                "coerced_cells": tuple(tuple(c) for c in values.get("coerced_cells", ())),
+            }
+        )
+    except (KeyError, TypeError, ValueError, OSError) as exc:
+        raise _damaged("the dataset", exc) from None
+    if [c.name for c in dataset.columns] != [str(c) for c in frame.columns]:
+        raise ProjectFileError(
+            "The project's table does not match its list of columns.", "Export the project again."
+        )
+    return dataset
+
+
+# ---------- runs ----------
+
+
+def run_meta(run: Run, has_model: bool) -> dict[str, Any]:
+    """The run without its arrays and pipeline, as JSON-safe values; `has_model` says whether its
+    `.skops` file is kept beside it."""
+    skipped = {"holdout_index", "y_true", "y_pred", "proba", "fitted", "load_fitted"}
+    meta = {f.name: getattr(run, f.name) for f in fields(Run) if f.name not in skipped}
+    meta["prep"], meta["split"] = run.prep.to_dict(), run.split.to_dict()
+    meta["has_model"] = has_model
+    return encode(meta)
+
+
+def predictions_bytes(run: Run, seed: int = 0) -> bytes | None:
+    """The holdout's index labels, true values, predictions and class probabilities as Parquet;
+    a uniform sample of `MAX_STORED_PREDICTIONS` rows for a larger holdout."""
+    if run.y_true is None or run.holdout_index is None:
+        return None
+    keep = np.arange(len(run.y_true))
+    if len(keep) > MAX_STORED_PREDICTIONS:
+        keep = np.sort(np.random.default_rng(seed).choice(keep, MAX_STORED_PREDICTIONS, replace=False))
+    columns = {"index": run.holdout_index[keep], "y_true": run.y_true[keep]}
+    if run.y_pred is not None:
+        columns["y_pred"] = run.y_pred[keep]
+    if run.proba is not None:
+        columns.update({f"proba_{i}": run.proba[keep, i] for i in range(run.proba.shape[1])})
+    return frame_bytes(pd.DataFrame(columns))
+
+
+def run_from(meta: Any, predictions: bytes | None, model_file: Path | None) -> Run:
+    """A run back from its files; its pipeline is read from `model_file` on first use."""
+    try:
+        values = decode(meta)
+        has_model = bool(values.pop("has_model", False))
+        values["task"], values["status"] = Task(values["task"]), RunStatus(values["status"])
+        values["prep"] = PrepSpec.from_dict(values["prep"])
+        values["split"] = SplitSpec.from_dict(values["split"])
+        values["fold_scores"] = {k: tuple(map(float, v)) for k, v in values.get("fold_scores", {}).items()}
+        for name in ("warnings", "notes"):
+            values[name] = tuple(values.get(name, ()))
+        values["classes"] = None if values.get("classes") is None else tuple(values["classes"])
+        values["class_counts"] = tuple(tuple(c) for c in values.get("class_counts", ()))
+        run = Run(**values)
+        if predictions is not None:
+            run = replace(run, **_arrays(pd.read_parquet(io.BytesIO(predictions))))
+    except (KeyError, TypeError, ValueError, OSError) as exc:
+        raise _damaged("a run", exc) from None
+    if has_model and model_file is not None:
+        run = replace(run, load_fitted=_ModelFile(str(model_file)))
+    return run
+
+
+def _missing_as_nan(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing cells of text columns as NaN, as they were loaded: Parquet gives None back, which
+    scikit-learn's imputers do not count as missing."""
+    for column in frame.select_dtypes(include="object").columns:
+        frame[column] = _nan_for_none(frame[column])
+    return frame
+
+
+def _nan_for_none(values: pd.Series) -> pd.Series:
+    return values.where(values.notna(), np.nan) if values.dtype == object else values
+
+
+def _arrays(frame: pd.DataFrame) -> dict[str, Any]:
+    proba = [c for c in frame.columns if str(c).startswith("proba_")]
+    return {
+        "holdout_index": frame["index"].to_numpy(),
+        "y_true": _nan_for_none(frame["y_true"]).to_numpy(),
+        "y_pred": frame["y_pred"].to_numpy() if "y_pred" in frame else None,
+        "proba": frame[proba].to_numpy(dtype=float) if proba else None,
+    }
+
+
+def model_bytes(run: Run) -> bytes | None:
+    """The fitted pipeline as `.skops` (None when the run has none)."""
+    return skops_bytes(run.pipeline) if run.has_model else None
+
+
+@dataclass(frozen=True)
+class _ModelFile:
+    """Reads a run's pipeline from its `.skops` file when first needed (picklable, for workers)."""
+
+    path: str
+
+    def __call__(self) -> Any:
+        file = Path(self.path)
+        try:
+            stat = file.stat()
+        except OSError as exc:
+            raise ProjectFileError(
+                "This run's model file is missing from the project.", "Train the model again."
+            ) from exc
+        return _read_model(self.path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=MODELS_CACHED)
+def _read_model(path: str, mtime: int, size: int) -> Any:
+    """The pipeline in a `.skops` file, through the allow-list and structure checks; cached by the
+    file's identity, so every session on the same run shares one (never mutated) pipeline."""
+    del mtime, size  # part of the cache key only
+    return load_checked(Path(path).read_bytes())
+
+
+# ---------- JSON of values with tuples, NumPy scalars and enums ----------
+
+
+def encode(value: Any) -> Any:
+    """A JSON-safe copy: tuples tagged so they come back as tuples, NumPy scalars as Python ones."""
+    if isinstance(value, dict):
+        return {str(k): encode(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return {_TUPLE: [encode(v) for v in value]}
+    if isinstance(value, list | frozenset | set):
+        return [encode(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, str):  # StrEnum members too
+        return str(value)
+    return value
+
+
+def decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {_TUPLE}:
+            return tuple(decode(v) for v in value[_TUPLE])
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _damaged(what: str, exc: Exception) -> ProjectFileError:
+    return ProjectFileError(
+        f"The project's record of {what} is damaged or was not written by the workbench ({exc}).",
+        "Export the project again from the workbench that made it.",
+    )

@@ -1,0 +1,176 @@
+"""Finished runs are saved and tracked in the background, so a page never waits for a disk or a server.
+
+One thread per process takes runs in the order they finished: it writes the run into its project
+(the record a reload reopens), then logs it to MLflow and notes the MLflow run id beside it. A full
+disk or an unreachable server is kept as the latest problem for the page to show; the run is kept
+in the session either way, and a run MLflow did not take stays in the project.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlcore.dataset import Dataset
+from mlcore.errors import MLCoreError
+from mlcore.track.home import tracking_enabled, tracking_uri
+from mlcore.track.project_files import (
+    ProjectFileError,
+    ProjectSettings,
+    model_bytes,
+    predictions_bytes,
+    run_meta,
+)
+from mlcore.track.projects import ProjectInfo, ProjectNotFoundError, ProjectStore
+from mlcore.track.tracking import Tracker
+from mlcore.train.runs import Run
+
+RECORD_FILE = "workbench/run.json"  # artifacts from which History restores a run into a session
+PREDICTIONS_FILE = "workbench/predictions.parquet"
+
+
+@dataclass(frozen=True)
+class _Job:
+    project_id: str
+    project_name: str
+    run: Run
+    dataset: Dataset
+
+
+class Recorder:
+    """Saves runs into projects and logs them to MLflow (None: tracking off).
+
+    Two threads: one saves each run into its project as soon as it arrives (what a reload reopens
+    must not wait behind a slow server), the other then logs it to MLflow, in the same order."""
+
+    def __init__(self, store: ProjectStore, tracker: Tracker | None) -> None:
+        self.store, self.tracker = store, tracker
+        self.problem: MLCoreError | None = None  # the latest write or tracking failure
+        self._saves: queue.Queue[_Job] = queue.Queue()
+        self._tracks: queue.Queue[tuple[_Job, bytes | None]] = queue.Queue()
+        for work, name in ((self._save_all, "saver"), (self._track_all, "tracker")):
+            threading.Thread(target=work, name=f"mlcore-recorder-{name}", daemon=True).start()
+
+    def record(self, project_id: str, project_name: str, run: Run, dataset: Dataset) -> None:
+        self._saves.put(_Job(project_id, project_name, run, dataset))
+
+    def track_project(self, project_id: str) -> int:
+        """Track in MLflow every saved run of a project that is not tracked yet (an imported one);
+        returns how many were handed to the tracking thread."""
+        if self.tracker is None:
+            return 0
+        state = self.store.load(project_id)
+        count = 0
+        for run in state.runs:
+            if self.store.tracked(project_id, run.id):
+                continue
+            model_file = self.store.folder(project_id) / "runs" / run.id / "model.skops"
+            model = model_file.read_bytes() if model_file.exists() else None
+            self._tracks.put((_Job(project_id, state.info.name, run, state.dataset), model))
+            count += 1
+        return count
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every run handed over so far is saved and tracked; False if `timeout` passed."""
+        return _joined((self._saves, self._tracks), timeout)
+
+    def wait_saved(self, timeout: float | None = None) -> bool:
+        """Wait until every run handed over so far is saved in its project (a page reloaded just after
+        training reopens the project with all of them); False if `timeout` passed first."""
+        return _joined((self._saves,), timeout)
+
+    @property
+    def pending(self) -> int:
+        return self._saves.unfinished_tasks + self._tracks.unfinished_tasks
+
+    def _save_all(self) -> None:
+        import skops.io  # noqa: F401 - seconds to import: paid here, not by the first run saved
+
+        while True:
+            job = self._saves.get()
+            try:
+                model = model_bytes(job.run)
+                self.store.save_run(job.project_id, job.run, model)
+            except MLCoreError as exc:
+                self.problem = exc
+            else:
+                if self.tracker is not None:
+                    self._tracks.put((job, model))
+            finally:
+                self._saves.task_done()
+
+    def _track_all(self) -> None:
+        while True:
+            job, model = self._tracks.get()
+            try:
+                self._track(job, model)
+            except MLCoreError as exc:
+                self.problem = exc
+            else:
+                self.problem = None
+            finally:
+                self._tracks.task_done()
+
+    def _track(self, job: _Job, model: bytes | None) -> None:
+        files = {RECORD_FILE: json.dumps(run_meta(job.run, model is not None)).encode()}
+        predictions = predictions_bytes(job.run)
+        if predictions is not None:
+            files[PREDICTIONS_FILE] = predictions
+        rid = self.tracker.log_run(job.project_id, job.project_name, job.run, job.dataset, model, files)
+        self.store.set_tracked(job.project_id, job.run.id, {"mlflow_run_id": rid})
+
+
+def _joined(queues: tuple[queue.Queue, ...], timeout: float | None) -> bool:
+    done = threading.Event()
+
+    def wait() -> None:
+        for waiting in queues:
+            waiting.join()
+        done.set()
+
+    threading.Thread(target=wait, daemon=True).start()
+    return done.wait(timeout)
+
+
+_RECORDERS: dict[tuple[Path, str | None], Recorder] = {}
+_LOCK = threading.Lock()
+
+
+def recorder_for(home: Path) -> Recorder:
+    """This process's recorder for `home` (one thread, shared by every session); it tracks runs in
+    MLflow unless tracking is switched off."""
+    uri = tracking_uri(home) if tracking_enabled() else None
+    with _LOCK:
+        key = (home, uri)
+        if key not in _RECORDERS:
+            tracker = Tracker(uri, home) if uri else None
+            _RECORDERS[key] = Recorder(ProjectStore(home), tracker)
+        return _RECORDERS[key]
+
+
+def keep_runs(
+    home: Path, project: str, dataset: Dataset, runs: list[Run], timeout: float = 600
+) -> ProjectInfo:
+    """Save runs made outside the app (the CLI) into the project `project` (an id or a name; a new
+    project of that name when there is none), track them, and wait until both are done."""
+    recorder = recorder_for(home)
+    store = recorder.store
+    try:
+        info = store.find(project)
+    except ProjectNotFoundError:
+        info = store.create(dataset, ProjectSettings(), name=project)
+    if info.dataset_hash != dataset.content_hash:
+        raise ProjectFileError(
+            f"The project '{info.name}' holds another dataset ({info.dataset_name}).",
+            "Give a new project name, or train on the project's own file.",
+        )
+    for run in runs:
+        recorder.record(info.id, info.name, run, dataset)
+    if not recorder.flush(timeout):
+        raise MLCoreError("Saving the runs took too long.", "Check the disk and the tracking server.")
+    if recorder.problem is not None:
+        raise recorder.problem
+    return store.info(info.id)

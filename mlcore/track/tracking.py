@@ -1,0 +1,472 @@
+"""Every run in MLflow: params, metrics, tags, the dataset as its input, the fitted pipeline as an
+MLflow model in skops format, the holdout predictions; and MLflow's model registry.
+
+Only `MlflowClient` is used (no fluent `mlflow.start_run`), so threads and sessions never share an
+active run. The embedded SQLite store is created once per home under a file lock (several processes
+running MLflow's schema migration at once corrupt it), and writes that meet "database is locked"
+from another process are retried. A tracking server that does not answer is a `TrackingError`
+within seconds, never a hang.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from mlcore import __version__
+from mlcore.dataset import Dataset
+from mlcore.errors import MLCoreError
+from mlcore.track.files import locked
+from mlcore.track.home import is_embedded
+from mlcore.train.runs import Run, RunStatus
+
+# A server that does not answer fails fast instead of MLflow's default minutes of retries.
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
+os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
+os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")  # stdout is the CLI's (JSON)
+
+PROJECT_TAG = "mlcore.project"
+RUN_TAG = "mlcore.run_id"
+STATUS_TAG = "mlcore.status"
+WRITER_TAG = "mlcore.writer"  # host:pid of the process logging the run (to find interrupted ones)
+MODEL_PATH = "model"
+LOCKED_RETRIES = 20
+EXAMPLE_ROWS = 5
+T = TypeVar("T")
+_MLFLOW_STATUS = {
+    RunStatus.OK: "FINISHED",
+    RunStatus.FAILED: "FAILED",
+    RunStatus.TIMED_OUT: "FAILED",
+    RunStatus.STOPPED: "KILLED",
+}
+
+
+class TrackingError(MLCoreError):
+    """MLflow's store could not be reached, opened or written."""
+
+
+@dataclass(frozen=True)
+class ModelVersionInfo:
+    """One version of a registered model, as the Models view lists it."""
+
+    name: str
+    version: str
+    aliases: tuple[str, ...]
+    description: str
+    run_id: str
+    created: float
+    metrics: dict[str, float]
+
+
+class Tracker:
+    """MLflow for one workbench home: the store at `uri`, artifacts under `home/artifacts`."""
+
+    def __init__(self, uri: str, home: Path) -> None:
+        self.uri, self.home = uri, home
+        self._client: Any = None
+        self._lock = threading.Lock()  # one writer per process; other processes are retried
+
+    @property
+    def client(self) -> Any:
+        """The client, with the store created or upgraded once (under a lock across processes)."""
+        with self._lock:
+            if self._client is None:
+                self._client = self._open()
+            return self._client
+
+    def _open(self) -> Any:
+        from mlflow import MlflowClient
+
+        try:
+            if is_embedded(self.uri):
+                with locked(self.home / ".mlflow-store.lock"):
+                    client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+                    client.search_experiments(max_results=1)  # creates or migrates the tables
+                    mark_interrupted(client)
+            else:
+                client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+                client.search_experiments(max_results=1)
+        except Exception as exc:
+            raise unreachable(self.uri, exc) from None
+        return client
+
+    # ---------- runs ----------
+
+    def experiment_id(self, project_id: str, project_name: str) -> str:
+        """The project's experiment, made on first use (named after the project, found by its tag)."""
+        client = self.client
+        name = f"{project_name} [{project_id}]"
+        found = self.call(
+            lambda: client.search_experiments(filter_string=f"tags.`{PROJECT_TAG}` = '{project_id}'")
+        )
+        if found:
+            if found[0].name != name:
+                self.call(lambda: client.rename_experiment(found[0].experiment_id, name))
+            return found[0].experiment_id
+        location = (self.home / "artifacts" / project_id).as_uri() if is_embedded(self.uri) else None
+        return self.call(
+            lambda: client.create_experiment(name, artifact_location=location, tags={PROJECT_TAG: project_id})
+        )
+
+    def log_run(
+        self,
+        project_id: str,
+        project_name: str,
+        run: Run,
+        dataset: Dataset,
+        model: bytes | None,
+        files: dict[str, bytes] | None = None,
+    ) -> str:
+        """One finished run as an MLflow run; returns its MLflow run id. `files` are more artifacts
+        by path (the workbench's own record of the run, from which History restores it)."""
+        from mlflow.entities import Metric, Param
+
+        client = self.client
+        experiment = self.experiment_id(project_id, project_name)
+        tags = {
+            "mlflow.runName": run.label,
+            PROJECT_TAG: project_id,
+            RUN_TAG: run.id,
+            STATUS_TAG: run.status.value,
+            WRITER_TAG: writer(),
+            "mlcore.status_reason": run.message[:5000],
+            "mlcore.dataset_hash": run.dataset_hash,
+            "mlcore.dataset": run.dataset_name,
+            "mlcore.target": run.target,
+            "mlcore.task": run.task.value,
+            "mlcore.app_version": __version__,
+            **{f"mlcore.version.{k}": v for k, v in run.versions.items()},
+        }
+        created = self.call(lambda: client.create_run(experiment, run_name=run.label, tags=tags))
+        rid = created.info.run_id
+        now = int(time.time() * 1000)
+        metrics = [Metric(k, v, now, step) for k, v, step in run_metrics(run)]
+        params = [Param(k, v) for k, v in run_params(run).items()]
+        for start in range(0, len(metrics), 1000):  # MLflow's limits per batch
+            self.call(lambda s=start: client.log_batch(rid, metrics=metrics[s : s + 1000]))
+        for start in range(0, len(params), 100):
+            self.call(lambda s=start: client.log_batch(rid, params=params[s : s + 100]))
+        self._log_input(rid, dataset)
+        with tempfile.TemporaryDirectory() as folder:
+            if model is not None:
+                save_mlflow_model(Path(folder) / MODEL_PATH, run, dataset, model)
+                self.call(lambda: client.log_artifacts(rid, str(Path(folder) / MODEL_PATH), MODEL_PATH))
+            for name, content in (files or {}).items():
+                path = Path(folder) / "files" / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+            if files:
+                self.call(lambda: client.log_artifacts(rid, str(Path(folder) / "files")))
+            if run.y_true is not None:
+                predictions = Path(folder) / "holdout_predictions.csv"
+                holdout_frame(run).to_csv(predictions, index=False)
+                self.call(lambda: client.log_artifact(rid, str(predictions), "predictions"))
+        self.call(lambda: client.set_tag(rid, STATUS_TAG, run.status.value))
+        self.call(lambda: client.set_terminated(rid, _MLFLOW_STATUS[run.status]))
+        return rid
+
+    def _log_input(self, rid: str, dataset: Dataset) -> None:
+        import mlflow.data
+        from mlflow.entities import DatasetInput, InputTag
+
+        with warnings.catch_warnings():  # the hint about integer columns, as for the model's signature
+            warnings.simplefilter("ignore", UserWarning)
+            source = mlflow.data.from_pandas(
+                dataset.frame.head(0),
+                name=dataset.name,
+                targets=dataset.target,
+                digest=dataset.content_hash[:36],
+            )
+            entity = DatasetInput(
+                source._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", "training")]
+            )
+        self.call(lambda: self.client.log_inputs(rid, datasets=[entity]))
+
+    def project_runs(self, project_id: str, max_results: int = 5000) -> pd.DataFrame:
+        """Every MLflow run of the project's experiment, newest first: one row per run with its
+        `metrics.*`, `params.*` and `tags.*` columns, as `mlflow.search_runs` names them."""
+        client = self.client
+        found = self.call(
+            lambda: client.search_experiments(filter_string=f"tags.`{PROJECT_TAG}` = '{project_id}'")
+        )
+        if not found:
+            return pd.DataFrame()
+        runs = self.call(
+            lambda: client.search_runs(
+                [found[0].experiment_id], order_by=["attributes.start_time DESC"], max_results=max_results
+            )
+        )
+        rows = []
+        for run in runs:
+            row: dict[str, Any] = {
+                "run_id": run.info.run_id,
+                "status": run.info.status,
+                "start_time": pd.Timestamp(run.info.start_time, unit="ms"),
+            }
+            row.update({f"metrics.{k}": v for k, v in run.data.metrics.items()})
+            row.update({f"params.{k}": v for k, v in run.data.params.items()})
+            row.update({f"tags.{k}": v for k, v in run.data.tags.items()})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def delete_project(self, project_id: str) -> None:
+        """Delete the project's experiment (its runs go with it in MLflow's own way: to the bin)."""
+        client = self.client
+        for experiment in self.call(
+            lambda: client.search_experiments(filter_string=f"tags.`{PROJECT_TAG}` = '{project_id}'")
+        ):
+            self.call(lambda e=experiment: client.delete_experiment(e.experiment_id))
+
+    def delete_runs(self, mlflow_run_ids: list[str]) -> None:
+        for rid in mlflow_run_ids:
+            self.call(lambda r=rid: self.client.delete_run(r))
+
+    # ---------- registry ----------
+
+    def register(
+        self, mlflow_run_id: str, name: str, description: str = "", aliases: tuple[str, ...] = ()
+    ) -> ModelVersionInfo:
+        """A new version of the registered model `name` from the run's logged model."""
+        from mlflow.exceptions import MlflowException
+
+        client = self.client
+        try:
+            client.get_registered_model(name)
+        except MlflowException:
+            self.call(lambda: client.create_registered_model(name))
+        version = self.call(
+            lambda: client.create_model_version(
+                name, f"runs:/{mlflow_run_id}/{MODEL_PATH}", run_id=mlflow_run_id, description=description
+            )
+        )
+        for alias in aliases:
+            self.call(lambda a=alias: client.set_registered_model_alias(name, a, version.version))
+        return self._version_info(self.call(lambda: client.get_model_version(name, version.version)))
+
+    def set_alias(self, name: str, alias: str, version: str) -> None:
+        self.call(lambda: self.client.set_registered_model_alias(name, alias, version))
+
+    def model_versions(self) -> list[ModelVersionInfo]:
+        """Every version of every registered model, newest first."""
+        client = self.client
+        aliases: dict[tuple[str, str], list[str]] = {}
+        for model in self.call(lambda: client.search_registered_models(max_results=1000)):
+            for alias, version in (model.aliases or {}).items():
+                aliases.setdefault((model.name, str(version)), []).append(alias)
+        versions = self.call(lambda: client.search_model_versions(max_results=1000))
+        found = [self._version_info(v, aliases.get((v.name, str(v.version)), ())) for v in versions]
+        return sorted(found, key=lambda v: -v.created)
+
+    def _version_info(self, version: Any, aliases: Any = None) -> ModelVersionInfo:
+        try:
+            metrics = dict(self.client.get_run(version.run_id).data.metrics) if version.run_id else {}
+        except Exception:
+            metrics = {}
+        return ModelVersionInfo(
+            version.name,
+            str(version.version),
+            tuple(sorted(aliases if aliases is not None else getattr(version, "aliases", ()) or ())),
+            version.description or "",
+            version.run_id or "",
+            version.creation_timestamp / 1000,
+            metrics,
+        )
+
+    # ---------- retries ----------
+
+    def call(self, action: Callable[[], T]) -> T:
+        """`action`, retried while SQLite says another process holds the database."""
+        for attempt in range(LOCKED_RETRIES):
+            try:
+                return action()
+            except Exception as exc:
+                if "database is locked" in str(exc) and attempt < LOCKED_RETRIES - 1:
+                    time.sleep(min(0.05 * 2**attempt, 2.0))
+                    continue
+                if isinstance(exc, MLCoreError):
+                    raise
+                raise tracking_failed(self.uri, exc) from None
+        raise AssertionError("unreachable")
+
+
+# ---------- what a run becomes in MLflow ----------
+
+
+def run_params(run: Run) -> dict[str, str]:
+    """The flattened spec: preprocessing, split, seed, model and each of its parameters."""
+    flat: dict[str, str] = {"model": run.model_key, "seed": str(run.seed)}
+    flat.update(_flatten("prep", run.prep.to_dict()))
+    flat.update(_flatten("split", run.split.to_dict()))
+    flat.update({f"param.{k}": _text(v) for k, v in run.params.items()})
+    return {k[:250]: v[:6000] for k, v in flat.items()}
+
+
+def run_metrics(run: Run) -> list[tuple[str, float, int]]:
+    """(name, value, step): CV mean and std, each fold's score as steps, holdout scores, timings."""
+    rows = [(f"cv_{k}", v, 0) for k, v in run.cv_mean.items()]
+    rows += [(f"cv_{k}_std", v, 0) for k, v in run.cv_std.items()]
+    rows += [(f"fold_{k}", v, i) for k, values in run.fold_scores.items() for i, v in enumerate(values)]
+    rows += [(f"holdout_{k}", v, 0) for k, v in run.holdout.items()]
+    rows += [("fit_seconds", run.fit_seconds, 0), ("total_seconds", run.total_seconds, 0)]
+    return [(k, float(v), step) for k, v, step in rows if v == v]  # NaN is not a score
+
+
+def holdout_frame(run: Run) -> pd.DataFrame:
+    """The holdout's predictions as a table (class probabilities named by class)."""
+    frame = pd.DataFrame({"row": run.holdout_index, "actual": run.y_true, "predicted": run.y_pred})
+    if run.proba is not None and run.classes is not None:
+        for i, label in enumerate(run.classes):
+            frame[f"probability {label}"] = run.proba[:, i]
+    return frame
+
+
+def save_mlflow_model(folder: Path, run: Run, dataset: Dataset, model: bytes) -> None:
+    """An MLflow model folder around the run's skops file, as `mlflow.sklearn.save_model` writes one
+    (sklearn and pyfunc flavours, signature, input example, requirements) without dumping the
+    pipeline a second time or re-loading it to check."""
+    import sklearn
+    import skops.io as sio
+    from mlflow import pyfunc
+    from mlflow.models import Model, infer_signature
+    from mlflow.models.utils import _save_example
+
+    from mlcore.deploy.bundle import requirements_text
+
+    folder.mkdir(parents=True)
+    (folder / "model.skops").write_bytes(model)
+    features = list(run.pipeline.feature_names_in_)
+    example = dataset.frame[features].head(EXAMPLE_ROWS)
+    mlflow_model = Model()
+    with warnings.catch_warnings():  # MLflow's hint about integer columns: our schema says what they are
+        warnings.simplefilter("ignore", UserWarning)
+        _save_example(mlflow_model, example, str(folder))
+        mlflow_model.signature = infer_signature(example, run.pipeline.predict(example))
+    pyfunc.add_to_model(
+        mlflow_model, loader_module="mlflow.sklearn", model_path="model.skops", python_env="python_env.yaml"
+    )
+    mlflow_model.add_flavor(
+        "sklearn",
+        pickled_model="model.skops",
+        sklearn_version=sklearn.__version__,
+        serialization_format="skops",
+        code=None,
+        skops_trusted_types=sorted(sio.get_untrusted_types(data=model)),
+    )
+    mlflow_model.save(str(folder / "MLmodel"))
+    requirements = [
+        line for line in requirements_text(run.pipeline).splitlines() if line and not line.startswith("#")
+    ]
+    (folder / "requirements.txt").write_text("\n".join(requirements) + "\n")
+    (folder / "python_env.yaml").write_text(
+        json.dumps({"python": run.versions.get("python", ""), "dependencies": ["-r requirements.txt"]})
+    )
+
+
+def _flatten(prefix: str, value: Any) -> dict[str, str]:
+    if isinstance(value, dict):
+        out: dict[str, str] = {}
+        for key, inner in value.items():
+            out.update(_flatten(f"{prefix}.{key}", inner))
+        return out
+    return {prefix: _text(value)}
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, default=str) if not isinstance(value, str) else value
+
+
+# ---------- the store's health ----------
+
+
+def writer() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def mark_interrupted(client: Any) -> int:
+    """Runs left RUNNING by a process of this host that no longer exists (killed while it logged)
+    are marked KILLED with status `interrupted`; returns how many."""
+    host = socket.gethostname()
+    marked = 0
+    for experiment in client.search_experiments(filter_string=f"tags.`{PROJECT_TAG}` != ''"):
+        for run in client.search_runs([experiment.experiment_id], "attributes.status = 'RUNNING'"):
+            where = run.data.tags.get(WRITER_TAG, "")
+            name, _, pid = where.partition(":")
+            if name == host and pid.isdigit() and not _alive(int(pid)):
+                client.set_tag(run.info.run_id, STATUS_TAG, "interrupted")
+                client.set_terminated(run.info.run_id, "KILLED")
+                marked += 1
+    return marked
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def unreachable(uri: str, exc: Exception) -> TrackingError:
+    if is_embedded(uri):
+        return TrackingError(
+            f"The workbench's MLflow store could not be opened ({_short(exc)}).",
+            "If it was written by a newer MLflow, use that version; otherwise move mlflow.db aside and "
+            "start again (projects keep their runs).",
+        )
+    return TrackingError(
+        f"The MLflow tracking server at {safe_uri(uri)} does not answer ({_short(exc)}).",
+        "Check that it runs and that MLFLOW_TRACKING_URI is right; runs are kept in the project meanwhile.",
+    )
+
+
+def tracking_failed(uri: str, exc: Exception) -> TrackingError:
+    return TrackingError(
+        f"MLflow could not do what was asked ({_short(exc)}).",
+        f"Runs stay in the project either way; check the tracking store at {safe_uri(uri)}.",
+    )
+
+
+def _short(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text[:300] + ("…" if len(text) > 300 else "")
+
+
+def safe_uri(uri: str) -> str:
+    """The URI without a password (`scheme://user:secret@host` → `scheme://user@host`)."""
+    scheme, sep, rest = uri.partition("://")
+    if not sep or "@" not in rest.split("/")[0]:
+        return uri
+    credentials, _, host = rest.partition("@")
+    return f"{scheme}://{credentials.split(':')[0]}@{host}"
+
+
+def mlflow_run_of(store: Any, ref: str) -> str:
+    """The MLflow run id for `ref`: a workbench run id found in a project, or an MLflow run id as is."""
+    for info in store.list():
+        for run in info.runs:
+            if run.id == ref:
+                tracked = store.tracked(info.id, ref).get("mlflow_run_id")
+                if not tracked:
+                    raise TrackingError(
+                        f"Run {ref} is kept in project '{info.name}' but is not tracked in MLflow.",
+                        "Train it again with tracking on (MLCORE_TRACKING unset).",
+                    )
+                return tracked
+    if re.fullmatch(r"[0-9a-f]{32}", ref):
+        return ref
+    raise TrackingError(f"There is no run '{ref}'.", "List runs with `mlcore runs list`.")
