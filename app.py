@@ -25,10 +25,15 @@ except SettingsError as error:
 
 from mlcore.jobs import warm_up  # noqa: E402
 from ui.navigation import sections  # noqa: E402
+from ui.projects_state import remember  # noqa: E402
 from ui.sidebar import draw_sidebar  # noqa: E402
 from ui.state import get_workspace  # noqa: E402
 
 warm_up()  # background workers (training, reports) start fast once this server has imported sklearn
 page = st.navigation(sections())
-draw_sidebar(get_workspace())
-page.run()
+workspace = get_workspace()
+draw_sidebar(workspace)
+try:
+    page.run()
+finally:  # also when the page stops or reruns early: its changes are saved and the URL kept
+    remember(workspace)

@@ -12,12 +12,16 @@ Sections = dict[str, list[st.Page]]
 def _build() -> Sections:
     """Pages for later steps join these sections only once they work end to end."""
     return {
-        "Data": [st.Page("pages/data.py", title="Data", icon=":material/table_view:", default=True)],
+        "Project": [
+            st.Page("pages/data.py", title="Data", icon=":material/table_view:", default=True),
+            st.Page("pages/projects.py", title="Projects", icon=":material/folder_open:"),
+        ],
         "Explore": [st.Page("pages/explore.py", title="Explore", icon=":material/query_stats:")],
         "Model": [
             st.Page("pages/prepare.py", title="Prepare", icon=":material/tune:"),
             st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
             st.Page("pages/evaluate.py", title="Evaluate", icon=":material/balance:"),
+            st.Page("pages/history.py", title="History", icon=":material/history:"),
         ],
         "Use": [
             st.Page("pages/explain.py", title="Explain", icon=":material/lightbulb:"),

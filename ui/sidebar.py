@@ -29,8 +29,10 @@ def _dataset_summary(workspace: Workspace) -> None:
             f"### Active dataset\n\n:gray[No dataset loaded yet. Start on the **Data** page.]{budget}"
         )
         return
+    named = workspace.project is not None and workspace.project.name != dataset.name  # renamed
+    project = f"Project: {markdown_text(workspace.project.name)}  \n" if named else ""
     st.markdown(
-        f"### Active dataset\n\n**{markdown_text(dataset.name)}**\n\n"
+        f"### Active dataset\n\n**{markdown_text(dataset.name)}**\n\n{project}"
         f"{plural(dataset.n_rows, 'row')} × {plural(dataset.n_columns, 'column')}  \n"
         f"Target: **{markdown_text(dataset.target or '—')}**  \n"
         f"Task: **{dataset.task.value if dataset.task else '—'}**\n\n"

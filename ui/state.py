@@ -8,14 +8,17 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from mlcore.workspace import Workspace
+from ui.projects_state import new_workspace
 
 KEY = "workspace"
 T = TypeVar("T")
 
 
 def get_workspace() -> Workspace:
-    """The session's workspace, created on first use; it survives page switches."""
-    return session_value(KEY, Workspace)
+    """The session's workspace, created on first use (reopening the project in the URL); it survives
+    page switches."""
+    _enter_through_the_app()
+    return session_value(KEY, new_workspace)
 
 
 def session_value(key: str, build: Callable[[], T]) -> T:
@@ -42,3 +45,16 @@ def synced(workspace: Workspace, name: str, apply: Callable[[Any], object]) -> d
     """
     key = widget_key(workspace, name)
     return {"key": key, "on_change": lambda: apply(st.session_state[key])}
+
+
+def _enter_through_the_app() -> None:
+    """Run app.py first, also for the first visitor of a fresh server who opens a page's own link
+    (`/train?project=…`, a shared link after a restart). Until the first `st.navigation` call,
+    Streamlit treats `pages/` as its legacy page folder and runs that page alone: no navigation, no
+    sidebar, no project from the URL. Switching the legacy mode off, as that call does, and rerunning
+    runs the app, which opens the same page with its query parameters."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

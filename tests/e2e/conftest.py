@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,12 +34,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """Start the app once per test session and return its URL."""
+@contextmanager
+def running_app(env: dict[str, str] | None = None, log_name: str = "streamlit-e2e.log") -> Iterator[str]:
+    """`streamlit run app.py` on a free port with `env` added to ours, until the block ends; its URL."""
     port = _free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    log_path = ROOT / "test-artifacts" / "streamlit-e2e.log"
+    log_path = ARTIFACTS / log_name
     log_path.parent.mkdir(exist_ok=True)
     log = log_path.open("w")
     proc = subprocess.Popen(
@@ -56,30 +56,44 @@ def app_url() -> Iterator[str]:
             "127.0.0.1",
         ],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("streamlit did not start")
-        time.sleep(0.2)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("streamlit did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """Start the app once per test session and return its URL."""
+    with running_app() as url:
+        yield url
+
+
+@pytest.fixture
+def start_app():
+    """`with start_app(env, log_name) as url:` a server of the test's own (to stop and start again)."""
+    return running_app
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,76 @@
+"""Parts of the History page: registering a run as a model version, and the registered models."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from mlcore.errors import MLCoreError
+from mlcore.formatting import plural
+from mlcore.markup import markdown_text
+from mlcore.track.recorder import Recorder
+from mlcore.track.tracking import Tracker
+from mlcore.workspace import Workspace
+from ui.feedback import show_problem
+
+ALIASES = ("champion", "challenger")
+PENDING_KEY = "history_pending"  # runs the recorder had still to track at the last look
+_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def register_form(ws: Workspace, tracker: Tracker, mlflow_run_id: str, label: str) -> None:
+    """Register the run as a new version of a named model, with a description and aliases."""
+    default = _NAME.sub("-", ws.dataset.name if ws.dataset is not None else "model").strip("-") or "model"
+    with st.form(f"register_{mlflow_run_id}"):
+        st.markdown(f"**Register {markdown_text(label)} as a model version**")
+        name = st.text_input("Model name", default, max_chars=100)
+        description = st.text_area("Description", placeholder="What it is for, what it was trained on")
+        aliases = st.multiselect("Aliases", ALIASES, accept_new_options=True)
+        if st.form_submit_button("Register", type="primary"):
+            clean = [a for a in (_NAME.sub("-", x).strip("-") for x in aliases) if a]
+            try:
+                version = tracker.register(mlflow_run_id, name.strip(), description, tuple(clean))
+            except MLCoreError as exc:
+                show_problem(exc)
+            else:
+                st.success(f"Registered **{markdown_text(version.name)}** version {version.version}.")
+
+
+def models_view(tracker: Tracker) -> None:
+    """Every registered model version: name, version, aliases, its source run's scores."""
+    st.subheader("Registered models")
+    try:
+        versions = tracker.model_versions()
+    except MLCoreError as exc:
+        show_problem(exc)
+        return
+    if not versions:
+        st.caption("None yet: select a finished run above and register it.")
+        return
+    rows = [
+        {
+            "model": v.name,
+            "version": int(v.version) if v.version.isdigit() else v.version,
+            "aliases": ", ".join(v.aliases),
+            "description": v.description,
+            **{k.removeprefix("cv_"): v.metrics[k] for k in sorted(v.metrics) if k.startswith("cv_")},
+            "registered": pd.Timestamp(v.created, unit="s").floor("s"),
+            "source run": v.run_id,
+        }
+        for v in versions
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+@st.fragment(run_every=2)
+def tracking_progress(recorder: Recorder) -> None:
+    """While runs are still being written to MLflow, say so; redraw the page once they all are."""
+    pending = recorder.pending
+    seen = st.session_state.get(PENDING_KEY, 0)
+    st.session_state[PENDING_KEY] = pending
+    if pending:
+        st.caption(f"{plural(pending, 'run')} still being written to MLflow; they appear here when done.")
+    elif seen:
+        st.rerun()
