@@ -10,6 +10,7 @@ from mlcore.commands._shared import add_file_arguments, add_training_arguments, 
 from mlcore.errors import MLCoreError
 
 if TYPE_CHECKING:
+    from mlcore.track.projects import ProjectInfo
     from mlcore.train.runs import TrainRequest
 
 
@@ -20,6 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser,
         metric_help="metric to rank by",
         json_help="print JSON instead of a table",
+    )
+    parser.add_argument(
+        "--project",
+        help="keep the runs in this project (id or name; a new project of that name when there is none) "
+        "and track them in MLflow, in the store the app reads",
     )
     parser.set_defaults(func=run)
 
@@ -60,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"training {len(request.models)} model(s) on {request.dataset.name} …", file=sys.stderr)
     snapshot = session.wait()
+    kept = _keep(args.project, request, snapshot.runs) if args.project else None
     table = leaderboard(snapshot.runs, args.metric)
     task, counts = request.dataset.task, target_counts(request.dataset)
     metric = args.metric or default_metric(task, counts)
@@ -73,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
             "seconds": snapshot.elapsed,
             "leaderboard": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
             "runs": [run.summary() for run in snapshot.runs],
+            "project": None if kept is None else {"id": kept.id, "name": kept.name},
         }
         print_json(out)
         return 0
@@ -85,4 +93,13 @@ def run(args: argparse.Namespace) -> int:
         shown = table[[*keep, "fit s", "predict s", "rows", "note"]].round(4)
         print(shown.to_string(index=False, na_rep=""))
     print(f"\n{len(snapshot.runs)} model(s) in {snapshot.elapsed:.1f} s")
+    if kept is not None:
+        print(f"kept in project '{kept.name}' ({kept.id}), {len(kept.runs)} run(s) in all")
     return 0
+
+
+def _keep(project: str, request: TrainRequest, runs: list) -> ProjectInfo:
+    from mlcore.track.home import workbench_home
+    from mlcore.track.recorder import keep_runs
+
+    return keep_runs(workbench_home(), project, request.dataset, runs)
