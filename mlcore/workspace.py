@@ -338,6 +338,16 @@ class Workspace:
         if self.tuning is not None:
             self.tuning.job.stop()
 
+    def poll_tuning(self) -> tuple[JobSnapshot, TuneResult]:
+        """The search now; once it has ended, it is tracked (once) in the project's MLflow experiment."""
+        tuning = self.tuning
+        snapshot, result = tuning.poll()
+        project = self._projects_by_data.get(tuning.request.dataset.content_hash)
+        if snapshot.state is not JobState.RUNNING and not tuning.tracked and project and self.recorder:
+            tuning.tracked = True
+            self.recorder.record_search(project.id, project.name, tuning.request, result)
+        return snapshot, result
+
     def train_best(self) -> bool:
         """Train the best settings found as a new run, with the data settings the search used;
         the model's widgets take those settings too."""
@@ -535,6 +545,7 @@ class TuningRun:
     spec: TuneSpec
     request: TrainRequest
     metric: str
+    tracked: bool = False  # handed to MLflow once it ended
 
     def poll(self) -> tuple[JobSnapshot, TuneResult]:
         """The job now and the trials so far (all of them once it ends, however it ends)."""

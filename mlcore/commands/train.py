@@ -10,7 +10,7 @@ from mlcore.commands._shared import add_file_arguments, add_training_arguments, 
 from mlcore.errors import MLCoreError
 
 if TYPE_CHECKING:
-    from mlcore.track.projects import ProjectInfo
+    from mlcore.track.recorder import KeptRuns
     from mlcore.train.runs import TrainRequest
 
 
@@ -62,11 +62,12 @@ def run(args: argparse.Namespace) -> int:
     from mlcore.train.session import TrainingSession
 
     request = build_request(args)
+    kept = _project(args.project, request) if args.project else None
     session = TrainingSession(request, workers=args.workers)
     if not args.json:
         print(f"training {len(request.models)} model(s) on {request.dataset.name} …", file=sys.stderr)
-    snapshot = session.wait()
-    kept = _keep(args.project, request, snapshot.runs) if args.project else None
+    snapshot = session.wait(on_run=None if kept is None else kept.add)  # each run saved as it finishes
+    project = None if kept is None else kept.finish()
     table = leaderboard(snapshot.runs, args.metric)
     task, counts = request.dataset.task, target_counts(request.dataset)
     metric = args.metric or default_metric(task, counts)
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
             "seconds": snapshot.elapsed,
             "leaderboard": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
             "runs": [run.summary() for run in snapshot.runs],
-            "project": None if kept is None else {"id": kept.id, "name": kept.name},
+            "project": None if project is None else {"id": project.id, "name": project.name},
         }
         print_json(out)
         return 0
@@ -93,13 +94,13 @@ def run(args: argparse.Namespace) -> int:
         shown = table[[*keep, "fit s", "predict s", "rows", "note"]].round(4)
         print(shown.to_string(index=False, na_rep=""))
     print(f"\n{len(snapshot.runs)} model(s) in {snapshot.elapsed:.1f} s")
-    if kept is not None:
-        print(f"kept in project '{kept.name}' ({kept.id}), {len(kept.runs)} run(s) in all")
+    if project is not None:
+        print(f"kept in project '{project.name}' ({project.id}), {len(project.runs)} run(s) in all")
     return 0
 
 
-def _keep(project: str, request: TrainRequest, runs: list) -> ProjectInfo:
+def _project(project: str, request: TrainRequest) -> KeptRuns:
     from mlcore.track.home import workbench_home
-    from mlcore.track.recorder import keep_runs
+    from mlcore.track.recorder import keep_runs_in
 
-    return keep_runs(workbench_home(), project, request.dataset, runs)
+    return keep_runs_in(workbench_home(), project, request.dataset)

@@ -28,6 +28,7 @@ import shlex
 import threading
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
@@ -152,12 +153,18 @@ def requirements_text(pipeline: Any, extra: tuple[str, ...] = ()) -> str:
         names.append("xgboost")
     names += ["skops", *extra]
     lines = [f"# Python {platform.python_version()} (model.joblib needs the same minor version)"]
-    for name in dict.fromkeys(names):
-        try:
-            lines.append(f"{name}=={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            continue
+    lines += [f"{name}=={version}" for name in dict.fromkeys(names) if (version := installed_version(name))]
     return "\n".join(lines) + "\n"
+
+
+@lru_cache(maxsize=64)
+def installed_version(name: str) -> str | None:
+    """The installed version of a distribution (None when it is not installed); read once, as
+    reading package metadata costs milliseconds and every exported or tracked model asks."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 @dataclass(frozen=True)

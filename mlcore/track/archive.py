@@ -24,7 +24,7 @@ from mlcore.data.archives import check_archive, read_member
 from mlcore.deploy.sandbox import SandboxedModel
 from mlcore.errors import MLCoreError
 from mlcore.track.files import locked, remove_folder, store_error, write_bytes, write_json
-from mlcore.track.project_files import ProjectFileError, ProjectSettings, dataset_from, run_from
+from mlcore.track.project_files import PREDICTIONS, ProjectFileError, ProjectSettings, dataset_from, run_from
 from mlcore.track.projects import FORMAT, ProjectInfo, ProjectStore, clean_name
 
 SUFFIX = ".mlproject"
@@ -32,7 +32,7 @@ MANIFEST = "workbench-project.json"
 MAX_PROJECT_BYTES = 2 << 30  # a project's members together, once unpacked
 MAX_MEMBER_BYTES = 1 << 30
 _PROJECT_FILES = ("project.json", "dataset.json", "data.parquet", "settings.json")
-_RUN_FILE = re.compile(r"^runs/([a-f0-9]{12})/(run\.json|predictions\.parquet|model\.skops)$")
+_RUN_FILE = re.compile(r"^runs/([a-f0-9]{12})/(run\.json|predictions\.arrow|model\.skops)$")
 
 
 def export_project(store: ProjectStore, project_id: str) -> bytes:
@@ -81,7 +81,7 @@ def import_project(store: ProjectStore, data: bytes, name: str | None = None) ->
         found = _RUN_FILE.match(member)
         if found and found.group(2) == "run.json":
             rid = found.group(1)
-            run = run_from(_json(files[member], member), files.get(f"runs/{rid}/predictions.parquet"), None)
+            run = run_from(_json(files[member], member), files.get(f"runs/{rid}/{PREDICTIONS}"), None)
             if run.id != rid or run.dataset_hash != dataset.content_hash:
                 raise ProjectFileError(
                     f"A run in the project file ({rid}) does not belong to its dataset.",

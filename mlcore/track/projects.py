@@ -5,7 +5,7 @@ nothing finished and several processes can work on it at once.
                  /dataset.json    the schema, target, task and how the file was read
                  /data.parquet    the rows as loaded
                  /settings.json   Prepare/Train settings and the selections
-                 /runs/<run id>/  run.json, predictions.parquet, model.skops
+                 /runs/<run id>/  run.json, predictions.arrow, model.skops
 
 Every file is replaced atomically (`files`); a run's `run.json` is written last, so a run folder
 without one (a kill mid-write) is ignored. Changes to `project.json` are made under a lock.
@@ -38,6 +38,7 @@ from mlcore.track.files import (
     write_json,
 )
 from mlcore.track.project_files import (
+    PREDICTIONS,
     ProjectFileError,
     ProjectSettings,
     dataset_from,
@@ -205,7 +206,7 @@ class ProjectStore:
         meta_file = folder / "run.json"
         if not meta_file.exists():
             return None
-        predictions = folder / "predictions.parquet"
+        predictions = folder / PREDICTIONS
         model = folder / "model.skops"
         try:
             return run_from(
@@ -233,7 +234,7 @@ class ProjectStore:
         folder = self.root / pid / "runs" / run.id
         predictions = predictions_bytes(run)
         if predictions is not None:
-            write_bytes(folder / "predictions.parquet", predictions)
+            write_bytes(folder / PREDICTIONS, predictions)
         model = model if model is not None else model_bytes(run)
         if model is not None:
             write_bytes(folder / "model.skops", model)

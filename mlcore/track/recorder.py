@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
 from mlcore.track.home import tracking_enabled, tracking_uri
 from mlcore.track.project_files import (
+    PREDICTIONS,
     ProjectFileError,
     ProjectSettings,
     model_bytes,
@@ -26,10 +29,11 @@ from mlcore.track.project_files import (
 )
 from mlcore.track.projects import ProjectInfo, ProjectNotFoundError, ProjectStore
 from mlcore.track.tracking import Tracker
-from mlcore.train.runs import Run
+from mlcore.train.runs import Run, TrainRequest
+from mlcore.train.tuning import TuneResult
 
 RECORD_FILE = "workbench/run.json"  # artifacts from which History restores a run into a session
-PREDICTIONS_FILE = "workbench/predictions.parquet"
+PREDICTIONS_FILE = f"workbench/{PREDICTIONS}"
 
 
 @dataclass(frozen=True)
@@ -50,9 +54,16 @@ class Recorder:
         self.store, self.tracker = store, tracker
         self.problem: MLCoreError | None = None  # the latest write or tracking failure
         self._saves: queue.Queue[_Job] = queue.Queue()
-        self._tracks: queue.Queue[tuple[_Job, bytes | None]] = queue.Queue()
+        self._tracks: queue.Queue[Callable[[], object]] = queue.Queue()  # MLflow calls, in order
         for work, name in ((self._save_all, "saver"), (self._track_all, "tracker")):
             threading.Thread(target=work, name=f"mlcore-recorder-{name}", daemon=True).start()
+
+    def warm(self) -> None:
+        """Open MLflow's store now, in the background (its import and schema check take seconds),
+        so the first run to track does not wait for them."""
+        if self.tracker is not None:
+            tracker = self.tracker
+            self._tracks.put(lambda: tracker.client)
 
     def record(self, project_id: str, project_name: str, run: Run, dataset: Dataset) -> None:
         self._saves.put(_Job(project_id, project_name, run, dataset))
@@ -69,7 +80,9 @@ class Recorder:
                 continue
             model_file = self.store.folder(project_id) / "runs" / run.id / "model.skops"
             model = model_file.read_bytes() if model_file.exists() else None
-            self._tracks.put((_Job(project_id, state.info.name, run, state.dataset), model))
+            self._tracks.put(
+                partial(self._track, _Job(project_id, state.info.name, run, state.dataset), model)
+            )
             count += 1
         return count
 
@@ -98,15 +111,23 @@ class Recorder:
                 self.problem = exc
             else:
                 if self.tracker is not None:
-                    self._tracks.put((job, model))
+                    self._tracks.put(partial(self._track, job, model))
             finally:
                 self._saves.task_done()
 
+    def record_search(
+        self, project_id: str, project_name: str, request: TrainRequest, result: TuneResult
+    ) -> None:
+        """Track a finished hyperparameter search (its trials as child runs); nothing is kept in the
+        project: the search's best settings become a run there when the user trains them."""
+        if self.tracker is not None:
+            self._tracks.put(partial(self.tracker.log_search, project_id, project_name, request, result))
+
     def _track_all(self) -> None:
         while True:
-            job, model = self._tracks.get()
+            work = self._tracks.get()
             try:
-                self._track(job, model)
+                work()
             except MLCoreError as exc:
                 self.problem = exc
             else:
@@ -148,14 +169,33 @@ def recorder_for(home: Path) -> Recorder:
         if key not in _RECORDERS:
             tracker = Tracker(uri, home) if uri else None
             _RECORDERS[key] = Recorder(ProjectStore(home), tracker)
+            _RECORDERS[key].warm()
         return _RECORDERS[key]
 
 
-def keep_runs(
-    home: Path, project: str, dataset: Dataset, runs: list[Run], timeout: float = 600
-) -> ProjectInfo:
-    """Save runs made outside the app (the CLI) into the project `project` (an id or a name; a new
-    project of that name when there is none), track them, and wait until both are done."""
+@dataclass(frozen=True)
+class KeptRuns:
+    """Runs made outside the app (the CLI) going into one project as they finish."""
+
+    recorder: Recorder
+    info: ProjectInfo
+    dataset: Dataset
+
+    def add(self, run: Run) -> None:
+        self.recorder.record(self.info.id, self.info.name, run, self.dataset)
+
+    def finish(self, timeout: float = 600) -> ProjectInfo:
+        """Wait until every run is saved and tracked; the project as it is then."""
+        if not self.recorder.flush(timeout):
+            raise MLCoreError("Saving the runs took too long.", "Check the disk and the tracking server.")
+        if self.recorder.problem is not None:
+            raise self.recorder.problem
+        return self.recorder.store.info(self.info.id)
+
+
+def keep_runs_in(home: Path, project: str, dataset: Dataset) -> KeptRuns:
+    """The project `project` (an id or a name; a new project of that name when there is none) to
+    keep runs on `dataset` in, checked before any training starts."""
     recorder = recorder_for(home)
     store = recorder.store
     try:
@@ -167,10 +207,4 @@ def keep_runs(
             f"The project '{info.name}' holds another dataset ({info.dataset_name}).",
             "Give a new project name, or train on the project's own file.",
         )
-    for run in runs:
-        recorder.record(info.id, info.name, run, dataset)
-    if not recorder.flush(timeout):
-        raise MLCoreError("Saving the runs took too long.", "Check the disk and the tracking server.")
-    if recorder.problem is not None:
-        raise recorder.problem
-    return store.info(info.id)
+    return KeptRuns(recorder, info, dataset)

@@ -30,7 +30,8 @@ from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
 from mlcore.track.files import locked
 from mlcore.track.home import is_embedded
-from mlcore.train.runs import Run, RunStatus
+from mlcore.train.runs import Run, RunStatus, TrainRequest
+from mlcore.train.tuning import TuneResult
 
 # A server that does not answer fails fast instead of MLflow's default minutes of retries.
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
@@ -45,6 +46,7 @@ WRITER_TAG = "mlcore.writer"  # host:pid of the process logging the run (to find
 MODEL_PATH = "model"
 LOCKED_RETRIES = 20
 EXAMPLE_ROWS = 5
+INPUTS_KEPT = 8
 T = TypeVar("T")
 _MLFLOW_STATUS = {
     RunStatus.OK: "FINISHED",
@@ -78,6 +80,7 @@ class Tracker:
         self.uri, self.home = uri, home
         self._client: Any = None
         self._lock = threading.Lock()  # one writer per process; other processes are retried
+        self._inputs: dict[str, Any] = {}  # dataset hash → its MLflow input, for the latest datasets
 
     @property
     def client(self) -> Any:
@@ -155,10 +158,13 @@ class Tracker:
         now = int(time.time() * 1000)
         metrics = [Metric(k, v, now, step) for k, v, step in run_metrics(run)]
         params = [Param(k, v) for k, v in run_params(run).items()]
-        for start in range(0, len(metrics), 1000):  # MLflow's limits per batch
-            self.call(lambda s=start: client.log_batch(rid, metrics=metrics[s : s + 1000]))
-        for start in range(0, len(params), 100):
-            self.call(lambda s=start: client.log_batch(rid, params=params[s : s + 100]))
+        batches = max(-(-len(metrics) // 1000), -(-len(params) // 100), 1)  # MLflow's limits per batch
+        for i in range(batches):
+            self.call(
+                lambda i=i: client.log_batch(
+                    rid, metrics=metrics[i * 1000 : (i + 1) * 1000], params=params[i * 100 : (i + 1) * 100]
+                )
+            )
         self._log_input(rid, dataset)
         with tempfile.TemporaryDirectory() as folder:
             if model is not None:
@@ -174,25 +180,99 @@ class Tracker:
                 predictions = Path(folder) / "holdout_predictions.csv"
                 holdout_frame(run).to_csv(predictions, index=False)
                 self.call(lambda: client.log_artifact(rid, str(predictions), "predictions"))
-        self.call(lambda: client.set_tag(rid, STATUS_TAG, run.status.value))
         self.call(lambda: client.set_terminated(rid, _MLFLOW_STATUS[run.status]))
         return rid
 
-    def _log_input(self, rid: str, dataset: Dataset) -> None:
-        import mlflow.data
-        from mlflow.entities import DatasetInput, InputTag
+    def log_search(
+        self, project_id: str, project_name: str, request: TrainRequest, result: TuneResult
+    ) -> str:
+        """A hyperparameter search as a parent run with one child run per trial; the parent's id."""
+        from mlflow.entities import Metric, Param
 
-        with warnings.catch_warnings():  # the hint about integer columns, as for the model's signature
-            warnings.simplefilter("ignore", UserWarning)
-            source = mlflow.data.from_pandas(
-                dataset.frame.head(0),
-                name=dataset.name,
-                targets=dataset.target,
-                digest=dataset.content_hash[:36],
+        client = self.client
+        experiment = self.experiment_id(project_id, project_name)
+        spec, best = result.spec, result.best
+        name = f"Search: {spec.model_key} ({spec.method}, {len(result.trials)} trials)"
+        base = {
+            "model": spec.model_key,
+            "seed": str(request.seed),
+            **_flatten("prep", request.prep.to_dict()),
+            **_flatten("split", request.split.to_dict()),
+        }
+        tags = {
+            "mlflow.runName": name,
+            PROJECT_TAG: project_id,
+            STATUS_TAG: "ok" if best is not None else "failed",
+            WRITER_TAG: writer(),
+            "mlcore.kind": "search",
+            "mlcore.status_reason": result.stopped_reason,
+            "mlcore.dataset_hash": request.dataset.content_hash,
+        }
+        parent = self.call(lambda: client.create_run(experiment, run_name=name, tags=tags)).info.run_id
+        searched = {
+            "search.method": spec.method,
+            "search.metric": result.metric,
+            "search.trials": str(spec.n_trials),
+        }
+        searched["search.params"] = ",".join(spec.params) or "all"
+        self.call(
+            lambda: client.log_batch(parent, params=[Param(k, v) for k, v in {**base, **searched}.items()])
+        )
+        if best is not None:
+            self.call(lambda: client.log_metric(parent, f"best_cv_{result.metric}", best.score))
+        now = int(time.time() * 1000)
+        for trial in result.trials:
+            trial_tags = {
+                "mlflow.runName": f"trial {trial.number}",
+                "mlflow.parentRunId": parent,
+                PROJECT_TAG: project_id,
+                STATUS_TAG: trial.status,
+                WRITER_TAG: writer(),
+                "mlcore.kind": "trial",
+                "mlcore.status_reason": trial.message[:5000],
+            }
+            child = self.call(lambda t=trial_tags: client.create_run(experiment, tags=t)).info.run_id
+            values = {**spec.base_params, **trial.params}
+            params = {**base, **{f"param.{k}": _text(v) for k, v in values.items()}}
+            metrics = [(f"cv_{result.metric}", trial.score, 0), (f"cv_{result.metric}_std", trial.std, 0)]
+            metrics += [(f"fold_{result.metric}", v, i) for i, v in enumerate(trial.fold_scores)]
+            metrics.append(("fit_seconds", trial.seconds, 0))
+            self.call(
+                lambda c=child, p=params, m=metrics: client.log_batch(
+                    c,
+                    metrics=[Metric(k, float(v), now, step) for k, v, step in m if v == v],
+                    params=[Param(k[:250], v[:6000]) for k, v in p.items()],
+                )
             )
-            entity = DatasetInput(
-                source._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", "training")]
+            status = (
+                "FINISHED" if trial.status == "ok" else "FAILED" if trial.status == "failed" else "KILLED"
             )
+            self.call(lambda c=child, st=status: client.set_terminated(c, st))
+        self.call(lambda: client.set_terminated(parent, "FINISHED" if best is not None else "FAILED"))
+        return parent
+
+    def _log_input(self, rid: str, dataset: Dataset) -> None:
+        """The dataset as the run's input (its schema and hash, not its rows); made once per dataset."""
+        entity = self._inputs.get(dataset.content_hash)
+        if entity is None:
+            import mlflow.data
+            from mlflow.entities import DatasetInput, InputTag
+
+            with warnings.catch_warnings():  # the hint about integer columns, as for the model's signature
+                warnings.simplefilter("ignore", UserWarning)
+                source = mlflow.data.from_pandas(
+                    dataset.frame.head(0),
+                    name=dataset.name,
+                    targets=dataset.target,
+                    digest=dataset.content_hash[:36],
+                )
+                entity = DatasetInput(
+                    source._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", "training")]
+                )
+            self._inputs = {
+                **dict(list(self._inputs.items())[-INPUTS_KEPT + 1 :]),
+                dataset.content_hash: entity,
+            }
         self.call(lambda: self.client.log_inputs(rid, datasets=[entity]))
 
     def project_runs(self, project_id: str, max_results: int = 5000) -> pd.DataFrame:
@@ -338,22 +418,28 @@ def save_mlflow_model(folder: Path, run: Run, dataset: Dataset, model: bytes) ->
     (sklearn and pyfunc flavours, signature, input example, requirements) without dumping the
     pipeline a second time or re-loading it to check."""
     import sklearn
-    import skops.io as sio
     from mlflow import pyfunc
     from mlflow.models import Model, infer_signature
     from mlflow.models.utils import _save_example
 
     from mlcore.deploy.bundle import requirements_text
+    from mlcore.deploy.sandbox import TRUSTED_TYPES
 
     folder.mkdir(parents=True)
     (folder / "model.skops").write_bytes(model)
     features = list(run.pipeline.feature_names_in_)
-    example = dataset.frame[features].head(EXAMPLE_ROWS)
+    if run.holdout_index is not None and len(run.holdout_index) and run.y_pred is not None:
+        # Holdout rows with the predictions made at training time: no model call needed.
+        example = dataset.frame.loc[run.holdout_index[:EXAMPLE_ROWS], features]
+        outputs = run.y_pred[:EXAMPLE_ROWS]
+    else:
+        example = dataset.frame[features].head(EXAMPLE_ROWS)
+        outputs = run.pipeline.predict(example)
     mlflow_model = Model()
     with warnings.catch_warnings():  # MLflow's hint about integer columns: our schema says what they are
         warnings.simplefilter("ignore", UserWarning)
         _save_example(mlflow_model, example, str(folder))
-        mlflow_model.signature = infer_signature(example, run.pipeline.predict(example))
+        mlflow_model.signature = infer_signature(example, outputs)
     pyfunc.add_to_model(
         mlflow_model, loader_module="mlflow.sklearn", model_path="model.skops", python_env="python_env.yaml"
     )
@@ -363,7 +449,7 @@ def save_mlflow_model(folder: Path, run: Run, dataset: Dataset, model: bytes) ->
         sklearn_version=sklearn.__version__,
         serialization_format="skops",
         code=None,
-        skops_trusted_types=sorted(sio.get_untrusted_types(data=model)),
+        skops_trusted_types=sorted(TRUSTED_TYPES),  # our allow-list: every type our pipelines use
     )
     mlflow_model.save(str(folder / "MLmodel"))
     requirements = [

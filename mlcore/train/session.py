@@ -12,6 +12,7 @@ import multiprocessing as mp
 import os
 import queue
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,14 +140,23 @@ class TrainingSession:
                 self._workers.clear()
         return self._snapshot()
 
-    def wait(self, timeout: float | None = None, interval: float = 0.1) -> TrainingSnapshot:
-        """Poll until every model has finished (CLI and tests; pages poll instead)."""
+    def wait(
+        self, timeout: float | None = None, interval: float = 0.1, on_run: Callable[[Run], None] | None = None
+    ) -> TrainingSnapshot:
+        """Poll until every model has finished (CLI and tests; pages poll instead); `on_run` gets each
+        run as soon as it is seen to finish (the CLI saves it meanwhile)."""
         deadline = None if timeout is None else time.monotonic() + timeout
+        seen: set[str] = set()
         snapshot = self.poll()
-        while snapshot.running and (deadline is None or time.monotonic() < deadline):
+        while True:
+            for run in snapshot.runs:
+                if on_run is not None and run.id not in seen:
+                    seen.add(run.id)
+                    on_run(run)
+            if not snapshot.running or (deadline is not None and time.monotonic() >= deadline):
+                return snapshot
             time.sleep(interval)
             snapshot = self.poll()
-        return snapshot
 
     def stop(self) -> TrainingSnapshot:
         """Stop now: finished models are kept, the others are marked stopped."""

@@ -57,3 +57,16 @@ def test_page_icon_is_a_local_image():
     source = (ROOT / "app.py").read_text()
     assert "page_icon=str(ICON)" in source and ":material/" not in source.split("set_page_config")[1][:80]
     assert (ROOT / "ui" / "assets" / "icon.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_mlflow_reports_no_usage_in_a_users_process():
+    """MLflow 3 sends usage telemetry unless switched off; it stays off by itself only under CI or
+    pytest, so this looks from a process with a user's environment (regression: it was on)."""
+    import subprocess
+    import sys
+
+    ci = ("PYTEST_CURRENT_TEST", "CI", "GITHUB_ACTIONS", "MLFLOW_DISABLE_TELEMETRY", "DO_NOT_TRACK")
+    env = {k: v for k, v in os.environ.items() if k not in ci}
+    check = "import mlcore; from mlflow.telemetry.utils import is_telemetry_disabled as off; print(off())"
+    done = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "True", done.stderr

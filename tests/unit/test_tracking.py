@@ -4,6 +4,7 @@ that does not answer, runs left behind by a killed writer, and a store from a ne
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import socket
@@ -27,6 +28,7 @@ from mlcore.track.tracking import STATUS_TAG, WRITER_TAG, Tracker, TrackingError
 from mlcore.train.fit import train_model
 from mlcore.train.runs import ModelChoice, Run, TrainRequest
 from mlcore.train.split import SplitSpec
+from mlcore.train.tuning import TuneSpec
 from mlcore.workspace import Workspace
 
 
@@ -216,3 +218,31 @@ def test_the_experiment_follows_the_project_name_and_keeps_artifacts_in_the_home
     assert Path(tracker.client.get_experiment(first).artifact_location.removeprefix("file://")) == (
         tmp_path / "artifacts" / "abcdef012345"
     )
+
+
+def test_a_search_is_a_parent_run_with_one_child_run_per_trial(tmp_path):
+    home = tmp_path / "home"
+    recorder = Recorder(ProjectStore(home), Tracker(f"sqlite:///{home / 'mlflow.db'}", home))
+    workspace = Workspace(recorder=recorder)
+    assert workspace.load_sample("penguins")
+    assert workspace.start_tuning(TuneSpec("decision_tree", method="random", n_trials=3, time_budget=None))
+    deadline = time.monotonic() + 120
+    while workspace.tuning.job.running and time.monotonic() < deadline:
+        time.sleep(0.2)
+    _, result = workspace.poll_tuning()
+    workspace.poll_tuning()  # tracked once, however often the page polls
+    assert recorder.flush(120) and recorder.problem is None
+
+    runs = recorder.tracker.project_runs(workspace.project.id)
+    parents = runs[runs["tags.mlcore.kind"] == "search"]
+    children = runs[runs["tags.mlcore.kind"] == "trial"]
+    assert len(parents) == 1 and len(children) == len(result.trials) == 3
+    assert set(children["tags.mlflow.parentRunId"]) == {parents["run_id"].iloc[0]}
+    metric = result.metric
+    by_name = {row["tags.mlflow.runName"]: row for _, row in children.iterrows()}
+    for trial in result.trials:
+        row = by_name[f"trial {trial.number}"]
+        assert row[f"metrics.cv_{metric}"] == pytest.approx(trial.score)
+        for key, value in trial.params.items():
+            assert row[f"params.param.{key}"] == (value if isinstance(value, str) else json.dumps(value))
+    assert parents[f"metrics.best_cv_{metric}"].iloc[0] == pytest.approx(result.best.score)
