@@ -149,7 +149,7 @@ def tuning_panel(ws: Workspace, dataset: Dataset) -> None:
 @st.fragment(run_every=1.0)
 def _poll(ws: Workspace) -> None:
     """Polled every second while the search runs; a full rerun when it ends re-enables the buttons."""
-    snapshot, result = ws.tuning.poll()
+    snapshot, result = ws.poll_tuning()
     st.progress(snapshot.progress, text=f"Tuning: {snapshot.message} · {snapshot.elapsed:.0f} s")
     _results(ws, result, running=True)
     if not ws.tuning.job.running:
@@ -162,7 +162,7 @@ def _live(ws: Workspace, running: bool) -> None:
     if running:
         _poll(ws)
         return
-    snapshot, result = ws.tuning.poll()
+    snapshot, result = ws.poll_tuning()
     if snapshot.error:
         st.warning(f"The search failed: {markdown_text(snapshot.error)}", icon=":material/warning:")
     ended = result.stopped_reason or "finished"
