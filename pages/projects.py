@@ -69,13 +69,13 @@ else:
             st.session_state["project_delete"] = chosen.id
         if st.session_state.get("project_delete") == chosen.id:
             st.warning(
-                f"Delete **{markdown_text(chosen.name)}** with its {len(chosen.runs)} run(s) and files? "
-                "This cannot be undone (its runs stay in MLflow's history).",
+                f"Delete **{markdown_text(chosen.name)}** with its {len(chosen.runs)} run(s), its files and "
+                "its MLflow experiment with the models in it? This cannot be undone.",
                 icon=":material/delete:",
             )
             yes, no = st.columns(2)
             if yes.button("Delete for good", type="primary"):
-                store.delete(chosen.id)
+                ws.recorder.delete_project(chosen.id)
                 if opened:
                     ws.close_project()
                 forget_choice()

@@ -123,6 +123,11 @@ def _delete(store: ProjectStore, args: argparse.Namespace) -> int:
         if input(f"delete project '{info.name}' ({len(info.runs)} runs)? [y/N] ").strip().lower() != "y":
             print("kept")
             return 1
-    store.delete(info.id)
+    from mlcore.track.recorder import recorder_for
+
+    recorder = recorder_for(store.home)
+    recorder.delete_project(info.id)
     print(f"deleted project '{info.name}' ({info.id})")
+    if recorder.problem is not None:
+        raise recorder.problem
     return 0

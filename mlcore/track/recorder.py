@@ -58,6 +58,17 @@ class Recorder:
         for work, name in ((self._save_all, "saver"), (self._track_all, "tracker")):
             threading.Thread(target=work, name=f"mlcore-recorder-{name}", daemon=True).start()
 
+    def delete_project(self, project_id: str) -> None:
+        """Delete a project's files and, where it is tracked, its MLflow experiment and artifacts.
+        The project goes first: a tracking server that does not answer leaves only MLflow's copy,
+        and the reason in `problem`."""
+        self.store.delete(project_id)
+        if self.tracker is not None:
+            try:
+                self.tracker.delete_project(project_id)
+            except MLCoreError as exc:
+                self.problem = exc
+
     def warm(self) -> None:
         """Open MLflow's store now, in the background (its import and schema check take seconds),
         so the first run to track does not wait for them."""

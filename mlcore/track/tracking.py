@@ -28,7 +28,7 @@ import pandas as pd
 from mlcore import __version__
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
-from mlcore.track.files import locked
+from mlcore.track.files import locked, remove_folder
 from mlcore.track.home import is_embedded
 from mlcore.train.runs import Run, RunStatus, TrainRequest
 from mlcore.train.tuning import TuneResult
@@ -303,12 +303,15 @@ class Tracker:
         return pd.DataFrame(rows)
 
     def delete_project(self, project_id: str) -> None:
-        """Delete the project's experiment (its runs go with it in MLflow's own way: to the bin)."""
+        """Delete the project's experiment with its runs, and in the embedded store its artifacts
+        (models, predictions) too; a server keeps deleted experiments until its own `mlflow gc`."""
         client = self.client
         for experiment in self.call(
             lambda: client.search_experiments(filter_string=f"tags.`{PROJECT_TAG}` = '{project_id}'")
         ):
             self.call(lambda e=experiment: client.delete_experiment(e.experiment_id))
+        if is_embedded(self.uri):
+            remove_folder(self.home / "artifacts" / project_id)
 
     def delete_runs(self, mlflow_run_ids: list[str]) -> None:
         for rid in mlflow_run_ids:

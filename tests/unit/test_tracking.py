@@ -246,3 +246,22 @@ def test_a_search_is_a_parent_run_with_one_child_run_per_trial(tmp_path):
         for key, value in trial.params.items():
             assert row[f"params.param.{key}"] == (value if isinstance(value, str) else json.dumps(value))
     assert parents[f"metrics.best_cv_{metric}"].iloc[0] == pytest.approx(result.best.score)
+
+
+def test_deleting_a_project_deletes_its_experiment_and_artifacts(tmp_path, trained):
+    dataset, runs = trained
+    home = tmp_path / "home"
+    recorder = Recorder(ProjectStore(home), Tracker(f"sqlite:///{home / 'mlflow.db'}", home))
+    info = recorder.store.create(dataset, ProjectSettings())
+    recorder.record(info.id, info.name, runs[0], dataset)
+    assert recorder.flush(120) and recorder.problem is None
+    artifacts = home / "artifacts" / info.id
+    assert any(artifacts.rglob("model.skops"))
+    client = recorder.tracker.client
+    (experiment,) = client.search_experiments(filter_string=f"tags.`mlcore.project` = '{info.id}'")
+
+    recorder.delete_project(info.id)
+
+    assert recorder.problem is None and recorder.store.list() == []
+    assert not artifacts.exists() and not (home / "projects" / info.id).exists()
+    assert client.get_experiment(experiment.experiment_id).lifecycle_stage == "deleted"
