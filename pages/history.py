@@ -33,9 +33,14 @@ if tracker is None:
 show_problem(ws.problem)
 show_problem(ws.recorder.problem)
 tracking_progress(ws.recorder)
+wide = st.toggle(
+    "Also the runs of other projects on this dataset",
+    key="history_all_projects",
+    help="Every project made from the same data (the same file or sample), in this workbench's MLflow.",
+)
 try:
     with st.spinner("Reading the project's runs from MLflow…"):
-        runs = tracker.project_runs(ws.project.id)
+        runs = tracker.dataset_runs(ws.dataset.content_hash) if wide else tracker.project_runs(ws.project.id)
 except MLCoreError as exc:
     show_problem(exc)
     st.stop()
@@ -54,7 +59,7 @@ if shown_status:
 view = table[keep]
 st.caption(f"{len(view)} of {len(table)} run(s). Click a column to sort; select one run or two to act on.")
 picked = st.dataframe(
-    view.drop(columns=["MLflow run"]),
+    view.drop(columns=["MLflow run"] if wide else ["MLflow run", "project"]),
     hide_index=True,
     on_select="rerun",
     selection_mode="multi-row",

@@ -18,7 +18,7 @@ from mlcore.metrics import METRICS
 from mlcore.track.project_files import ProjectFileError, run_from
 from mlcore.track.projects import ProjectStore
 from mlcore.track.recorder import PREDICTIONS_FILE, RECORD_FILE
-from mlcore.track.tracking import MODEL_PATH, RUN_TAG, STATUS_TAG, Tracker
+from mlcore.track.tracking import MODEL_PATH, PROJECT_TAG, RUN_TAG, STATUS_TAG, Tracker
 from mlcore.train.runs import Run
 
 SPEC_PREFIX = "params."
@@ -41,6 +41,7 @@ def history_table(runs: pd.DataFrame) -> pd.DataFrame:
             column = f"metrics.{prefix}{key}"
             if column in runs and runs[column].notna().any():
                 table[f"{shown} {metric.label}"] = runs[column].to_numpy()
+    table["project"] = _column(runs, f"tags.{PROJECT_TAG}").to_numpy()
     table["run"] = _column(runs, f"tags.{RUN_TAG}").to_numpy()
     table["MLflow run"] = runs["run_id"].to_numpy()
     return table

@@ -278,19 +278,31 @@ class Tracker:
     def project_runs(self, project_id: str, max_results: int = 5000) -> pd.DataFrame:
         """Every MLflow run of the project's experiment, newest first: one row per run with its
         `metrics.*`, `params.*` and `tags.*` columns, as `mlflow.search_runs` names them."""
-        client = self.client
-        found = self.call(
-            lambda: client.search_experiments(filter_string=f"tags.`{PROJECT_TAG}` = '{project_id}'")
+        return self._runs(f"tags.`{PROJECT_TAG}` = '{project_id}'", "", max_results)
+
+    def dataset_runs(self, dataset_hash: str, max_results: int = 5000) -> pd.DataFrame:
+        """Every run of every project on the same data (the same content hash), newest first."""
+        if not re.fullmatch(r"[0-9a-f]+", dataset_hash):
+            raise TrackingError("This dataset has no identity to look its runs up by.", "Reload it.")
+        return self._runs(
+            f"tags.`{PROJECT_TAG}` != ''", f"tags.`mlcore.dataset_hash` = '{dataset_hash}'", max_results
         )
+
+    def _runs(self, experiments: str, runs: str, max_results: int) -> pd.DataFrame:
+        client = self.client
+        found = self.call(lambda: client.search_experiments(filter_string=experiments))
         if not found:
             return pd.DataFrame()
-        runs = self.call(
+        listed = self.call(
             lambda: client.search_runs(
-                [found[0].experiment_id], order_by=["attributes.start_time DESC"], max_results=max_results
+                [e.experiment_id for e in found],
+                runs,
+                order_by=["attributes.start_time DESC"],
+                max_results=max_results,
             )
         )
         rows = []
-        for run in runs:
+        for run in listed:
             row: dict[str, Any] = {
                 "run_id": run.info.run_id,
                 "status": run.info.status,

@@ -265,3 +265,18 @@ def test_deleting_a_project_deletes_its_experiment_and_artifacts(tmp_path, train
     assert recorder.problem is None and recorder.store.list() == []
     assert not artifacts.exists() and not (home / "projects" / info.id).exists()
     assert client.get_experiment(experiment.experiment_id).lifecycle_stage == "deleted"
+
+
+def test_the_history_of_a_dataset_spans_its_projects_and_only_them(tmp_path, trained):
+    dataset, runs = trained
+    tracker = Tracker(f"sqlite:///{tmp_path / 'mlflow.db'}", tmp_path)
+    first = tracker.log_run("aaaaaaaaaaaa", "Lesson A", runs[0], dataset, None)
+    second = tracker.log_run("bbbbbbbbbbbb", "Lesson B", runs[1], dataset, None)
+    iris = load_sample("iris")
+    other = train_model(TrainRequest(iris, split=SplitSpec(cv_folds=2)), ModelChoice("decision_tree"))
+    tracker.log_run("cccccccccccc", "Iris", other, iris, None)
+
+    both = tracker.dataset_runs(dataset.content_hash)
+    assert set(both["run_id"]) == {first, second}
+    assert set(both["tags.mlcore.project"]) == {"aaaaaaaaaaaa", "bbbbbbbbbbbb"}
+    assert list(tracker.project_runs("aaaaaaaaaaaa")["run_id"]) == [first]
