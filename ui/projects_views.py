@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from mlcore.formatting import plural, size
@@ -22,9 +24,10 @@ def current_project(ws: Workspace) -> None:
             st.markdown("**No project open.** Load a dataset on the Data page, or open one below.")
         else:
             info = ws.recorder.store.info(ws.project.id)
+            disk = disk_use(ws.recorder.store, [info])[info.id]  # measured once a minute, not every rerun
             st.markdown(
                 f"**Open: {markdown_text(info.name)}** · {markdown_text(info.dataset_name)} · "
-                f"{plural(len(info.runs), 'run')} · {size(ws.recorder.store.disk_bytes(info.id))} on disk  \n"
+                f"{plural(len(info.runs), 'run')} · {size(disk)} on disk  \n"
                 ":gray[:small[The link in your address bar reopens this project.]]"
             )
         tracked = ws.recorder.tracker is not None
@@ -50,7 +53,7 @@ def disk_use(store: ProjectStore, projects: list[ProjectInfo]) -> dict[str, int]
 
 
 @st.cache_data(ttl=DISK_CACHE_SECONDS, max_entries=500, show_spinner=False)
-def _disk(home, project_id: str, changed: float) -> int:
+def _disk(home: Path, project_id: str, changed: float) -> int:
     del changed  # part of the cache key only
     return ProjectStore(home).disk_bytes(project_id)
 

@@ -30,7 +30,9 @@ from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
 from mlcore.track.files import locked, remove_folder
 from mlcore.track.home import is_embedded
+from mlcore.train.prep_spec import PrepSpec
 from mlcore.train.runs import Run, RunStatus, TrainRequest
+from mlcore.train.split import SplitSpec
 from mlcore.train.tuning import TuneResult
 
 # A server that does not answer fails fast instead of MLflow's default minutes of retries.
@@ -193,12 +195,7 @@ class Tracker:
         experiment = self.experiment_id(project_id, project_name)
         spec, best = result.spec, result.best
         name = f"Search: {spec.model_key} ({spec.method}, {len(result.trials)} trials)"
-        base = {
-            "model": spec.model_key,
-            "seed": str(request.seed),
-            **_flatten("prep", request.prep.to_dict()),
-            **_flatten("split", request.split.to_dict()),
-        }
+        base = spec_params(spec.model_key, request.seed, request.prep, request.split, {})
         tags = {
             "mlflow.runName": name,
             PROJECT_TAG: project_id,
@@ -232,8 +229,13 @@ class Tracker:
                 "mlcore.status_reason": trial.message[:5000],
             }
             child = self.call(lambda t=trial_tags: client.create_run(experiment, tags=t)).info.run_id
-            values = {**spec.base_params, **trial.params}
-            params = {**base, **{f"param.{k}": _text(v) for k, v in values.items()}}
+            params = spec_params(
+                spec.model_key,
+                request.seed,
+                request.prep,
+                request.split,
+                {**spec.base_params, **trial.params},
+            )
             metrics = [(f"cv_{result.metric}", trial.score, 0), (f"cv_{result.metric}_std", trial.std, 0)]
             metrics += [(f"fold_{result.metric}", v, i) for i, v in enumerate(trial.fold_scores)]
             metrics.append(("fit_seconds", trial.seconds, 0))
@@ -241,7 +243,7 @@ class Tracker:
                 lambda c=child, p=params, m=metrics: client.log_batch(
                     c,
                     metrics=[Metric(k, float(v), now, step) for k, v, step in m if v == v],
-                    params=[Param(k[:250], v[:6000]) for k, v in p.items()],
+                    params=[Param(k, v) for k, v in p.items()],
                 )
             )
             status = (
@@ -402,10 +404,17 @@ class Tracker:
 
 def run_params(run: Run) -> dict[str, str]:
     """The flattened spec: preprocessing, split, seed, model and each of its parameters."""
-    flat: dict[str, str] = {"model": run.model_key, "seed": str(run.seed)}
-    flat.update(_flatten("prep", run.prep.to_dict()))
-    flat.update(_flatten("split", run.split.to_dict()))
-    flat.update({f"param.{k}": _text(v) for k, v in run.params.items()})
+    return spec_params(run.model_key, run.seed, run.prep, run.split, run.params)
+
+
+def spec_params(
+    model: str, seed: int, prep: PrepSpec, split: SplitSpec, params: dict[str, Any]
+) -> dict[str, str]:
+    """A training spec as MLflow params, one per setting (runs and search trials alike)."""
+    flat: dict[str, str] = {"model": model, "seed": str(seed)}
+    flat.update(_flatten("prep", prep.to_dict()))
+    flat.update(_flatten("split", split.to_dict()))
+    flat.update({f"param.{k}": _text(v) for k, v in params.items()})
     return {k[:250]: v[:6000] for k, v in flat.items()}
 
 
