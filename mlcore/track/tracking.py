@@ -122,9 +122,17 @@ class Tracker:
                 self.call(lambda: client.rename_experiment(found[0].experiment_id, name))
             return found[0].experiment_id
         location = (self.home / "artifacts" / project_id).as_uri() if is_embedded(self.uri) else None
-        return self.call(
-            lambda: client.create_experiment(name, artifact_location=location, tags={PROJECT_TAG: project_id})
-        )
+        try:
+            return self.call(
+                lambda: client.create_experiment(
+                    name, artifact_location=location, tags={PROJECT_TAG: project_id}
+                )
+            )
+        except TrackingError as exc:  # another process made it first (RESOURCE_ALREADY_EXISTS)
+            made = client.get_experiment_by_name(name)
+            if made is None:
+                raise exc from None
+            return made.experiment_id
 
     def log_run(
         self,
