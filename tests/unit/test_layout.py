@@ -28,6 +28,7 @@ BELOW = {
     "explain": {"data", "train"},
     "deploy": {"data", "train", "evaluate"},
     "track": {"data", "train", "evaluate", "deploy"},
+    "serve": {"data", "train", "evaluate", "deploy", "track"},
 }
 
 

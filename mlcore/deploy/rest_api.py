@@ -1,0 +1,720 @@
+"""The REST API of one model: validation from its input schema, MLflow's scoring formats, CSV, and
+plain 4xx answers for every problem a request can have.
+
+This module imports only the standard library, numpy, pandas, pydantic and FastAPI, never `mlcore`,
+so that a standalone server can carry it as it is. What predicts is passed in (`ApiModel.predict`):
+the workbench (`mlcore.serve`) passes the Predict page's rules.
+
+Inputs are hostile: the body is bounded before it is read (413), JSON is parsed and validated in one
+pass by a pydantic type generated from the schema (each feature a field; every field required, null
+for a missing value; no unknown field), and every problem becomes a 422 listing one message per
+row and field. A category never seen in training is predicted as the pipeline treats unknown levels
+(as the Predict page does) and flagged in the answer. Nothing a request holds is ever executed.
+"""
+
+from __future__ import annotations
+
+import csv
+import hmac
+import io
+import json
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import (
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    TypeAdapter,
+    ValidationError,
+)
+from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
+
+MAX_BODY_BYTES = 64 << 20
+MAX_ROWS = 100_000
+LATENCIES_KEPT = 10_000  # the most recent request latencies the percentiles are computed from
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a cell that starts so
+PROTECTED = ("/predict", "/predict/csv", "/invocations", "/metadata", "/stats")
+KIND_WORDS = {
+    "numeric": "a number",
+    "categorical": "one of the training categories (text or a number)",
+    "boolean": "true or false",
+    "datetime": "a date or time (ISO 8601, such as 2024-05-31 or 2024-05-31T14:00:00)",
+    "text": "text",
+}
+
+
+class InputProblem(Exception):
+    """A request the model cannot answer, told as a sentence, a hint and one message per field."""
+
+    def __init__(self, message: str, hint: str = "", problems: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message, self.hint, self.problems = message, hint, problems or []
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the model said for the rows: labels or values, class probabilities (rows × classes) and
+    notes about the conversions made."""
+
+    predictions: np.ndarray
+    probabilities: np.ndarray | None = None
+    classes: list[Any] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ApiModel:
+    """A model as the API sees it: its input features (the model card's `features`: name, kind,
+    default, low, high, levels), what it predicts, facts for `/metadata`, and the function that
+    predicts a frame of rows holding exactly the features."""
+
+    name: str
+    version: str
+    features: list[dict[str, Any]]
+    target: str
+    task: str
+    predict: Callable[[pd.DataFrame], Answer]
+    classes: list[Any] | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    levels_kept: int = 200  # a feature listing fewer levels than this lists every training level
+
+    @property
+    def names(self) -> list[str]:
+        return [f["name"] for f in self.features]
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One answered prediction request, for the traffic log."""
+
+    time: float
+    path: str
+    rows: pd.DataFrame
+    answer: Answer
+    latency_ms: float
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """How the API is guarded: a bearer key (None: open, only for 127.0.0.1), CORS origins (none:
+    off), the largest body and the most rows per request, and where answered requests go."""
+
+    api_key: str | None = None
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = MAX_BODY_BYTES
+    max_rows: int = MAX_ROWS
+    on_exchange: Callable[[Exchange], None] | None = None
+
+
+class Stats:
+    """Request counts and latency percentiles since the server started (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.started = time.time()
+        self.requests = self.client_errors = self.server_errors = 0
+        self.latencies: deque[float] = deque(maxlen=LATENCIES_KEPT)
+        self.last: float | None = None
+        self._lock = threading.Lock()
+
+    def add(self, status: int, latency_ms: float) -> None:
+        with self._lock:
+            self.requests += 1
+            self.client_errors += 400 <= status < 500
+            self.server_errors += status >= 500
+            self.latencies.append(latency_ms)
+            self.last = time.time()
+
+    def summary(self) -> dict[str, Any]:
+        with self._lock:
+            latencies = np.fromiter(self.latencies, float)
+            counts = {
+                "requests": self.requests,
+                "client_errors": self.client_errors,
+                "server_errors": self.server_errors,
+            }
+            last = self.last
+        p50, p95, p99 = (
+            (round(float(v), 2) for v in np.percentile(latencies, [50, 95, 99]))
+            if len(latencies)
+            else (None,) * 3
+        )
+        return {
+            **counts,
+            "latency_ms": {"p50": p50, "p95": p95, "p99": p99},
+            "started": self.started,
+            "last_request": last,
+        }
+
+
+# ---------- the input type ----------
+
+
+def _field_type(feature: dict[str, Any]) -> Any:
+    kind = feature.get("kind")
+    if kind == "numeric":
+        return StrictFloat | StrictInt | None
+    if kind == "boolean":
+        return StrictBool | None
+    if kind == "datetime":
+        return datetime | date | None
+    if kind == "text":
+        return StrictStr | None
+    return StrictStr | StrictInt | StrictFloat | StrictBool | None  # categories of any scalar kind
+
+
+def row_type(model: ApiModel) -> Any:
+    """The pydantic type of one row: a TypedDict keyed by the column names as they are (any string),
+    every field required, nothing else allowed."""
+    row = TypedDict("Row", {f["name"]: _field_type(f) for f in model.features})  # type: ignore[misc]
+    row.__pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # type: ignore[attr-defined]
+    return row
+
+
+def _records(model: ApiModel, settings: ApiSettings) -> Any:
+    return Annotated[list[row_type(model)], Field(min_length=1, max_length=settings.max_rows)]
+
+
+@dataclass(frozen=True)
+class _Types:
+    """The request types of one model, made once."""
+
+    predict: TypeAdapter
+    rows: TypeAdapter
+    split: TypeAdapter
+    invocations: TypeAdapter  # only for the OpenAPI document: the handler reads the key first
+
+
+def _types(model: ApiModel, settings: ApiSettings) -> _Types:
+    # The functional form because the row type is made at run time (and keys may be any string).
+    records = _records(model, settings)
+    predict = TypedDict("PredictRequest", {"records": records})  # type: ignore[misc]  # noqa: UP013
+    predict.__pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[attr-defined]
+    split = TypedDict(  # type: ignore[misc]  # noqa: UP013
+        "DataframeSplit",
+        {
+            "columns": list[StrictStr],
+            "data": Annotated[list[list[Any]], Field(min_length=1, max_length=settings.max_rows)],
+            "index": list[Any],
+        },
+        total=False,
+    )
+    split.__pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[attr-defined]
+    by_records = TypedDict("DataframeRecords", {"dataframe_records": records})  # type: ignore[misc]  # noqa: UP013
+    by_split = TypedDict("DataframeSplitRequest", {"dataframe_split": split})  # type: ignore[misc]  # noqa: UP013
+    for kind in (by_records, by_split):
+        kind.__pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[attr-defined]
+    return _Types(
+        TypeAdapter(predict), TypeAdapter(records), TypeAdapter(split), TypeAdapter(by_records | by_split)
+    )
+
+
+_JSON_OBJECT = TypeAdapter(dict[str, Any])
+
+
+# ---------- problems in words ----------
+
+
+def _problems(error: ValidationError, model: ApiModel) -> list[dict[str, Any]]:
+    """One message per row and field (a union type reports each of its members: said once)."""
+    kinds = {f["name"]: f.get("kind", "categorical") for f in model.features}
+    found: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for item in error.errors(include_url=False):
+        loc = list(item.get("loc", ()))
+        at = next((i for i, p in enumerate(loc) if isinstance(p, int)), None)
+        if at is None:
+            row, name = None, (str(loc[-1]) if loc else None)
+        else:
+            row, name = loc[at], (str(loc[at + 1]) if len(loc) > at + 1 else None)
+        if (row, name) not in found and len(found) < 100:
+            found[(row, name)] = {"row": row, "field": name, "message": _sentence(item, name, kinds)}
+    return list(found.values())
+
+
+def _sentence(item: dict[str, Any], name: str | None, kinds: dict[str, str]) -> str:
+    kind, got = item.get("type", ""), item.get("input")
+    if kind == "missing":
+        if name in kinds:
+            return f"'{name}' is missing; send it, as null when the value is unknown."
+        return f"'{name}' is required."
+    if kind == "extra_forbidden":
+        return f"'{name}' is not an input of this model; remove it (GET /metadata lists the inputs)."
+    if kind == "json_invalid":
+        return f"The body is not valid JSON ({item.get('ctx', {}).get('error', 'unreadable')})."
+    if name in kinds and kind not in ("too_short", "too_long"):
+        return f"'{name}' should be {KIND_WORDS.get(kinds[name], 'a value')}; got {_shown(got)}."
+    return (
+        f"{item.get('msg', 'Invalid value')}." if name is None else f"'{name}': {item.get('msg', 'invalid')}."
+    )
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _error(
+    status: int, message: str, hint: str = "", problems: list[dict[str, Any]] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {"error": message, "hint": hint}
+    if problems is not None:
+        body["problems"] = problems
+    return JSONResponse(body, status_code=status)
+
+
+# ---------- answers ----------
+
+
+def _plain(values: np.ndarray) -> list[Any]:
+    """Labels or values as JSON: numpy scalars as Python ones, NaN as null."""
+    out = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    return [None if isinstance(v, float) and not math.isfinite(v) else v for v in out]
+
+
+def unseen_flags(model: ApiModel, frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Cells holding a category never seen in training (only for features whose levels are all
+    listed); the model still predicts, treating them as an unknown level."""
+    flags: list[dict[str, Any]] = []
+    for feature in model.features:
+        levels = feature.get("levels") or ()
+        if feature.get("kind") != "categorical" or not levels or len(levels) >= model.levels_kept:
+            continue
+        column = frame[feature["name"]]
+        text = column.astype(str)
+        unseen = column.notna().to_numpy() & ~text.isin(set(levels)).to_numpy()
+        for row in np.flatnonzero(unseen)[:1000]:
+            flags.append(
+                {
+                    "row": int(row),
+                    "field": feature["name"],
+                    "value": column.iloc[row],
+                    "message": f"'{text.iloc[row]}' was never seen in training; "
+                    "the model treats it as an unknown category.",
+                }
+            )
+    return flags
+
+
+def _answer_body(model: ApiModel, answer: Answer, flags: list[dict[str, Any]]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "model": model.name,
+        "version": model.version,
+        "predictions": _plain(answer.predictions),
+    }
+    if answer.probabilities is not None and answer.classes is not None:
+        names = [str(c) for c in answer.classes]
+        body["probabilities"] = [dict(zip(names, row, strict=True)) for row in answer.probabilities.tolist()]
+    body["flags"] = flags
+    body["notes"] = answer.notes
+    return body
+
+
+def _json(body: dict[str, Any], status: int = 200) -> Response:
+    text = json.dumps(body, default=str, allow_nan=False, separators=(",", ":"))
+    return Response(text, status_code=status, media_type="application/json")
+
+
+def escape_cell(value: Any) -> Any:
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def _csv_answer(model: ApiModel, frame: pd.DataFrame, answer: Answer) -> bytes:
+    out = frame.copy()
+    out[f"predicted {model.target}"] = answer.predictions
+    if answer.probabilities is not None and answer.classes is not None:
+        for j, label in enumerate(answer.classes):
+            out[f"probability {label}"] = answer.probabilities[:, j]
+    text = out.select_dtypes(include=["object", "string"]).columns
+    out[text] = out[text].map(escape_cell)
+    out.columns = [escape_cell(str(c)) for c in out.columns]
+    return out.to_csv(index=False).encode("utf-8")
+
+
+# ---------- reading bodies ----------
+
+
+def _frame(model: ApiModel, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    columns = {name: [row[name] for row in rows] for name in model.names}
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+
+
+def _split_rows(split: dict[str, Any]) -> list[dict[str, Any]]:
+    columns = split.get("columns")
+    if columns is None:
+        raise InputProblem(
+            "dataframe_split needs 'columns'.", 'Send {"columns": [...], "data": [[...], ...]}.'
+        )
+    if len(set(columns)) != len(columns):
+        raise InputProblem("dataframe_split names a column twice.", "Give each column once.")
+    rows = []
+    for i, values in enumerate(split.get("data", [])):
+        if len(values) != len(columns):
+            raise InputProblem(
+                f"Row {i} of dataframe_split has {len(values)} value(s) for {len(columns)} column(s).",
+                "Give every row one value per column, null where unknown.",
+                [{"row": i, "field": None, "message": "wrong number of values"}],
+            )
+        rows.append(dict(zip(columns, values, strict=True)))
+    return rows
+
+
+def _read_csv(model: ApiModel, body: bytes, max_rows: int) -> pd.DataFrame:
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputProblem("The CSV is not UTF-8 text.", "Save the file as UTF-8 CSV.") from exc
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], nrows=max_rows + 1
+        )
+    except (ValueError, csv.Error, pd.errors.ParserError) as exc:
+        raise InputProblem(
+            f"The CSV could not be read ({str(exc)[:200]}).", "Send a header row, then rows."
+        ) from exc
+    if len(frame) > max_rows:
+        raise InputProblem(f"The CSV has more than {max_rows:,} rows.", "Send the rows in smaller batches.")
+    if frame.empty:
+        raise InputProblem("The CSV has no rows to predict.", "Add rows below the header.")
+    frame.columns = [str(c) for c in frame.columns]
+    missing = [n for n in model.names if n not in frame.columns]
+    if missing:
+        raise InputProblem(
+            f"The CSV lacks {len(missing)} column(s) the model needs.",
+            f"Add them with these names (cells may be empty); the target '{model.target}' is not needed.",
+            [{"row": None, "field": n, "message": f"'{n}' is missing."} for n in missing],
+        )
+    return frame.reset_index(drop=True)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware: a body over the limit is refused with 413 before it is read into memory,
+    whether it announces its length or streams."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", ())).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.limit:
+            await _send_too_large(send, self.limit)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> dict:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise _TooLarge
+            return message
+
+        async def tracked_send(message: dict) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracked_send)
+        except _TooLarge:
+            if not started:
+                await _send_too_large(send, self.limit)
+
+
+async def _send_too_large(send: Callable, limit: int) -> None:
+    body = json.dumps(
+        {
+            "error": f"The request body is larger than {limit:,} bytes.",
+            "hint": "Send the rows in smaller batches.",
+        }
+    ).encode()
+    await send(
+        {"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]}
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class Timing:
+    """ASGI middleware: every request's status and latency into `Stats` (cheap: no body copy)."""
+
+    def __init__(self, app: Any, stats: Stats) -> None:
+        self.app, self.stats = app, stats
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http" or scope.get("path") not in PROTECTED[:3]:
+            await self.app(scope, receive, send)
+            return
+        start, status = time.perf_counter(), 500
+
+        async def tracked_send(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked_send)
+        finally:
+            self.stats.add(status, (time.perf_counter() - start) * 1000)
+
+
+# ---------- the application ----------
+
+
+def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
+    """The FastAPI application serving `model`."""
+    settings = settings or ApiSettings()
+    types = _types(model, settings)
+    stats = Stats()
+    app = FastAPI(
+        title=f"{model.name} (version {model.version})",
+        description=f"Predicts '{model.target}' ({model.task}). Inputs and their ranges: GET /metadata.",
+        version=str(model.version),
+    )
+    app.state.stats = stats
+    app.state.model = model
+
+    def body_schema(adapter: TypeAdapter) -> dict[str, Any]:
+        return {"required": True, "content": {"application/json": {"schema": _inline(adapter.json_schema())}}}
+
+    def check_key(request: Request) -> None:
+        if settings.api_key is None:
+            return
+        given = request.headers.get("authorization", "")
+        scheme, _, token = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.strip().encode(), settings.api_key.encode()
+        ):
+            raise _Unauthorized
+
+    def answer(rows: list[dict[str, Any]], path: str, started: float) -> Response:
+        frame = _frame(model, rows)
+        result = _predicted(model, frame)
+        flags = unseen_flags(model, frame)
+        body = _answer_body(model, result, flags)
+        if settings.on_exchange is not None:
+            settings.on_exchange(
+                Exchange(time.time(), path, frame, result, (time.perf_counter() - started) * 1000)
+            )
+        return _json(body)
+
+    @app.exception_handler(InputProblem)
+    async def input_problem(_: Request, exc: InputProblem) -> JSONResponse:
+        return _error(422, exc.message, exc.hint, exc.problems)
+
+    @app.exception_handler(_Unauthorized)
+    async def unauthorized(_: Request, __: Exception) -> JSONResponse:
+        response = _error(401, "This API needs its key.", "Send the header 'Authorization: Bearer <key>'.")
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    def invalid(error: ValidationError) -> InputProblem:
+        problems = _problems(error, model)
+        count = len(problems)
+        return InputProblem(
+            f"The request has {count} problem(s)." if count > 1 else "The request has a problem.",
+            "Each problem names its row (counted from 0) and field; GET /metadata lists every input.",
+            problems,
+        )
+
+    @app.get("/health", summary="The server is up")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/ready", summary="The model is loaded and answers")
+    def ready() -> dict[str, Any]:
+        return {"ready": True, "model": model.name, "version": model.version}
+
+    @app.get("/metadata", summary="Every input with its type, levels or range; classes, metrics, versions")
+    def metadata(request: Request) -> dict[str, Any]:
+        check_key(request)
+        return {
+            "model": model.name,
+            "version": model.version,
+            "target": model.target,
+            "task": model.task,
+            "classes": model.classes,
+            "inputs": [_input_facts(f, model.levels_kept) for f in model.features],
+            **model.facts,
+        }
+
+    @app.get("/stats", summary="Requests answered, errors and latency percentiles since start")
+    def stats_view(request: Request) -> dict[str, Any]:
+        check_key(request)
+        return stats.summary()
+
+    @app.post(
+        "/predict",
+        summary="JSON records in, predictions out",
+        openapi_extra={"requestBody": body_schema(types.predict)},
+    )
+    async def predict(request: Request) -> Response:
+        started = time.perf_counter()
+        check_key(request)
+        raw = await request.body()
+        try:
+            rows = types.predict.validate_json(raw)["records"]
+        except ValidationError as exc:
+            raise invalid(exc) from None
+        return answer(rows, "/predict", started)
+
+    @app.post(
+        "/invocations",
+        summary="MLflow's scoring formats: dataframe_records or dataframe_split",
+        openapi_extra={"requestBody": body_schema(types.invocations)},
+    )
+    async def invocations(request: Request) -> Response:
+        started = time.perf_counter()
+        check_key(request)
+        raw = await request.body()
+        try:
+            body = _JSON_OBJECT.validate_json(raw)
+            if set(body) == {"dataframe_records"}:
+                rows = types.rows.validate_python(body["dataframe_records"])
+            elif set(body) == {"dataframe_split"}:
+                rows = types.rows.validate_python(
+                    _split_rows(types.split.validate_python(body["dataframe_split"]))
+                )
+            else:
+                raise InputProblem(
+                    "The body should hold one key: dataframe_records or dataframe_split.",
+                    'As `mlflow models serve` reads them: {"dataframe_records": [{...}, ...]} or '
+                    '{"dataframe_split": {"columns": [...], "data": [[...], ...]}}.',
+                )
+        except ValidationError as exc:
+            raise invalid(exc) from None
+        return answer(rows, "/invocations", started)
+
+    @app.post(
+        "/predict/csv",
+        summary="A CSV body in, the rows with their predictions out (formula cells escaped)",
+        openapi_extra={
+            "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
+            "responses": {"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+        },
+    )
+    async def predict_csv(request: Request) -> Response:
+        started = time.perf_counter()
+        check_key(request)
+        frame = _read_csv(model, await request.body(), settings.max_rows)
+        result = _predicted(model, frame[model.names])
+        if settings.on_exchange is not None:
+            latency = (time.perf_counter() - started) * 1000
+            settings.on_exchange(Exchange(time.time(), "/predict/csv", frame[model.names], result, latency))
+        headers = {"X-Model": _header_text(model.name), "X-Model-Version": _header_text(model.version)}
+        if result.notes:
+            headers["X-Notes"] = _header_text(" ".join(result.notes))
+        return Response(_csv_answer(model, frame, result), media_type="text/csv", headers=headers)
+
+    app.openapi_schema = None
+    secured = _with_security(app, settings)
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(Timing, stats=stats)
+    return secured
+
+
+def _predicted(model: ApiModel, frame: pd.DataFrame) -> Answer:
+    """The model's answer; valid input the model still cannot take (a number so large that scaling
+    overflows it) is the request's problem, said plainly, not a server error."""
+    try:
+        return model.predict(frame)
+    except (ValueError, OverflowError, ArithmeticError) as exc:
+        raise InputProblem(
+            f"The model could not predict these rows ({str(exc).splitlines()[0][:200]}).",
+            "Check for values far outside the ranges GET /metadata shows.",
+        ) from None
+
+
+class _Unauthorized(Exception):
+    pass
+
+
+def _header_text(text: str) -> str:
+    return text.encode("ascii", "replace").decode()[:500].replace("\r", " ").replace("\n", " ")
+
+
+def _input_facts(feature: dict[str, Any], levels_kept: int) -> dict[str, Any]:
+    facts: dict[str, Any] = {
+        "name": feature["name"],
+        "type": feature.get("kind"),
+        "required": True,
+        "nullable": True,
+    }
+    if feature.get("kind") == "numeric":
+        facts["observed_range"] = [feature.get("low"), feature.get("high")]
+    levels = feature.get("levels") or []
+    if levels:
+        facts["levels"] = list(levels)
+        facts["levels_complete"] = len(levels) < levels_kept
+    facts["example"] = feature.get("default")
+    return facts
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON schema with its `$defs` references replaced by the definitions (OpenAPI tools then need
+    no components section)."""
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(dict(defs[ref.split("/")[-1]]))
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)
+
+
+def _with_security(app: FastAPI, settings: ApiSettings) -> FastAPI:
+    """The OpenAPI document names the bearer key on the guarded paths when a key is set."""
+    if settings.api_key is None:
+        return app
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            document.setdefault("components", {})["securitySchemes"] = {
+                "bearer": {"type": "http", "scheme": "bearer"}
+            }
+            for path, operations in document.get("paths", {}).items():
+                if path in PROTECTED:
+                    for operation in operations.values():
+                        operation["security"] = [{"bearer": []}]
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,114 @@
+"""The traffic log: every answered request's rows, answers, latency and time, appended to the
+project's store so that monitoring can read what the model saw in use.
+
+One JSON object per request, one per line, in `traffic/<server>.jsonl` beside the project's runs.
+Bounded: a file that reaches `max_bytes` is rotated (`.1`, `.2` …) and only `keep` files are kept.
+Written by a thread of its own, so a request never waits on the disk; when the disk cannot keep up
+the queue is bounded too, and what is dropped is counted (and said in the server's stats).
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mlcore.deploy.rest_api import Exchange
+
+MAX_BYTES = 20 << 20
+KEEP_FILES = 5
+QUEUE_SIZE = 1_000
+
+
+class TrafficLog:
+    """Appends exchanges to `folder/<name>.jsonl` in the background; `close` writes what is queued."""
+
+    def __init__(self, folder: Path, name: str, max_bytes: int = MAX_BYTES, keep: int = KEEP_FILES) -> None:
+        self.path = folder / f"{name}.jsonl"
+        self.max_bytes, self.keep = max_bytes, keep
+        self.dropped = 0
+        self._queue: queue.Queue[Exchange | None] = queue.Queue(QUEUE_SIZE)
+        folder.mkdir(parents=True, exist_ok=True)
+        self._thread = threading.Thread(target=self._write_all, name="traffic-log", daemon=True)
+        self._thread.start()
+
+    def add(self, exchange: Exchange) -> None:
+        try:
+            self._queue.put_nowait(exchange)
+        except queue.Full:
+            self.dropped += 1
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _write_all(self) -> None:
+        while (exchange := self._queue.get()) is not None:
+            line = json.dumps(record(exchange), default=str, separators=(",", ":")) + "\n"
+            try:
+                self._rotate_if_full(len(line))
+                with self.path.open("a", encoding="utf-8") as out:
+                    out.write(line)
+            except OSError:
+                self.dropped += 1  # a full disk loses log lines, never answers
+
+    def _rotate_if_full(self, adding: int) -> None:
+        if not self.path.exists() or self.path.stat().st_size + adding <= self.max_bytes:
+            return
+        for i in range(self.keep - 1, 0, -1):
+            older = self.path.with_name(f"{self.path.name}.{i}")
+            if older.exists():
+                if i == self.keep - 1:
+                    older.unlink()
+                else:
+                    older.rename(self.path.with_name(f"{self.path.name}.{i + 1}"))
+        self.path.rename(self.path.with_name(f"{self.path.name}.1"))
+
+
+def record(exchange: Exchange) -> dict[str, Any]:
+    """One request as logged: inputs as records, predictions, probabilities by class."""
+    answer = exchange.answer
+    out: dict[str, Any] = {
+        "time": exchange.time,
+        "path": exchange.path,
+        "latency_ms": round(exchange.latency_ms, 3),
+        "inputs": json.loads(exchange.rows.to_json(orient="records", date_format="iso")),
+        "predictions": pd.Series(answer.predictions).tolist(),
+    }
+    if answer.probabilities is not None and answer.classes is not None:
+        out["classes"] = [str(c) for c in answer.classes]
+        out["probabilities"] = answer.probabilities.round(6).tolist()
+    return out
+
+
+def read_traffic(folder: Path, since: float | None = None, until: float | None = None) -> pd.DataFrame:
+    """Every logged row in the time window, oldest first: the inputs, `_time`, `_prediction` (and
+    `_probability <class>` columns)."""
+    frames = []
+    files = sorted(folder.glob("*.jsonl*"), key=lambda p: (p.name.split(".jsonl")[0], -_rotation(p)))
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                item = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a crash
+            if (since is not None and item["time"] < since) or (until is not None and item["time"] > until):
+                continue
+            rows = pd.DataFrame(item["inputs"])
+            rows["_time"] = item["time"]
+            rows["_prediction"] = item["predictions"]
+            for j, label in enumerate(item.get("classes", [])):
+                rows[f"_probability {label}"] = [p[j] for p in item["probabilities"]]
+            frames.append(rows)
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True).sort_values("_time", kind="stable", ignore_index=True)
+
+
+def _rotation(path: Path) -> int:
+    suffix = path.name.rsplit(".jsonl", 1)[1].lstrip(".")
+    return int(suffix) if suffix.isdigit() else 0

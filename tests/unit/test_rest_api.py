@@ -1,0 +1,241 @@
+"""The served model's API contract: every endpoint, each validation error, MLflow's formats, CSV, the
+API key on and off, and a fuzz of the whole API from its own OpenAPI document (no 5xx, ever).
+
+Predictions are checked against `predict_frame`, which is what the Predict page shows.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from model_helpers import make_dataset, make_frame, train
+
+from mlcore.deploy.input_schema import schema_from_run
+from mlcore.deploy.predict import predict_frame, predictor_from_run
+from mlcore.deploy.rest_api import ApiSettings, make_app
+from mlcore.serve.sources import api_model
+from mlcore.train.run_data import training_rows
+
+FEATURES = ["a", "b", "colour", "flag"]
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    dataset = make_dataset(make_frame(150), "label")
+    run = train(dataset, "logistic_regression")
+    predictor = predictor_from_run(run, dataset)
+    return predictor, dataset, run
+
+
+def _client(predictor, **options) -> TestClient:
+    model = api_model(predictor, "churn", "3", {"training_data_hash": "abc"})
+    return TestClient(make_app(model, ApiSettings(**options)))
+
+
+def _rows(dataset, n=5) -> list[dict]:
+    frame = dataset.frame[FEATURES].head(n)
+    return json.loads(frame.to_json(orient="records"))
+
+
+def test_predict_answers_as_the_predict_page_with_probabilities_by_class_name(classifier):
+    predictor, dataset, _ = classifier
+    rows = _rows(dataset, 8)
+    answer = _client(predictor).post("/predict", json={"records": rows})
+    assert answer.status_code == 200
+    body = answer.json()
+    expected = predict_frame(predictor, pd.DataFrame(rows))
+    assert (body["model"], body["version"]) == ("churn", "3")
+    assert body["predictions"] == expected.labels.tolist()
+    for got, (_, want) in zip(body["probabilities"], expected.probabilities().iterrows(), strict=True):
+        assert set(got) == {"no", "yes"}
+        assert got["yes"] == pytest.approx(want["probability yes"], abs=1e-12)
+        assert got["no"] + got["yes"] == pytest.approx(1)
+    assert body["flags"] == []
+
+
+def test_each_validation_problem_is_a_422_naming_its_row_and_field(classifier):
+    predictor, dataset, _ = classifier
+    client = _client(predictor)
+    good = _rows(dataset, 1)[0]
+    bad = [
+        {k: v for k, v in good.items() if k != "b"},  # missing
+        {**good, "a": "tall"},  # wrong type
+        {**good, "extra": 1},  # unknown field
+    ]
+    answer = client.post("/predict", json={"records": [good, *bad]})
+    assert answer.status_code == 422
+    problems = {(p["row"], p["field"]): p["message"] for p in answer.json()["problems"]}
+    assert problems == {
+        (1, "b"): "'b' is missing; send it, as null when the value is unknown.",
+        (2, "a"): "'a' should be a number; got \"tall\".",
+        (3, "extra"): "'extra' is not an input of this model; remove it (GET /metadata lists the inputs).",
+    }
+    for body in (b"{not json", b"[]", b'{"records": []}', b'{"rows": []}'):
+        answer = client.post("/predict", content=body)
+        assert answer.status_code == 422, body
+        assert answer.json()["problems"], body
+
+
+def test_null_is_a_missing_value_and_an_unseen_category_is_predicted_and_flagged(classifier):
+    predictor, dataset, _ = classifier
+    row = {**_rows(dataset, 1)[0], "b": None, "colour": "purple"}
+    answer = _client(predictor).post("/predict", json={"records": [row]})
+    assert answer.status_code == 200
+    body = answer.json()
+    expected = predict_frame(predictor, pd.DataFrame([row]))
+    assert body["predictions"] == expected.labels.tolist()
+    assert body["flags"] == [
+        {
+            "row": 0,
+            "field": "colour",
+            "value": "purple",
+            "message": "'purple' was never seen in training; the model treats it as an unknown category.",
+        }
+    ]
+
+
+def test_mlflow_formats_give_the_same_answers_as_predict(classifier):
+    predictor, dataset, _ = classifier
+    client = _client(predictor)
+    rows = _rows(dataset, 6)
+    direct = client.post("/predict", json={"records": rows}).json()
+    records = client.post("/invocations", json={"dataframe_records": rows})
+    frame = pd.DataFrame(rows)
+    split = client.post(
+        "/invocations", json={"dataframe_split": json.loads(frame.to_json(orient="split", index=False))}
+    )
+    for answer in (records, split):
+        assert answer.status_code == 200
+        assert answer.json()["predictions"] == direct["predictions"]
+        assert answer.json()["probabilities"] == direct["probabilities"]
+    short = {"dataframe_split": {"columns": FEATURES, "data": [[1.0, 2.0]]}}
+    assert client.post("/invocations", json=short).status_code == 422
+    assert client.post("/invocations", json={"instances": rows}).status_code == 422
+
+
+def test_csv_in_csv_out_with_formulas_escaped(classifier):
+    predictor, dataset, _ = classifier
+    client = _client(predictor)
+    frame = dataset.frame[FEATURES].head(4).copy()
+    frame["note"] = ["=HYPERLINK(1)", "ok", "+1", "@x"]
+    csv_type = {"content-type": "text/csv"}
+    answer = client.post("/predict/csv", content=frame.to_csv(index=False), headers=csv_type)
+    assert answer.status_code == 200
+    out = pd.read_csv(io.StringIO(answer.text), keep_default_na=False)
+    expected = predict_frame(predictor, frame)
+    assert out["predicted label"].tolist() == expected.labels.tolist()
+    assert np.allclose(out["probability yes"], expected.frame["probability yes"])
+    assert out["note"].tolist() == ["'=HYPERLINK(1)", "ok", "'+1", "'@x"]
+    missing = client.post("/predict/csv", content="a,b\n1,2\n")
+    assert missing.status_code == 422
+    assert {p["field"] for p in missing.json()["problems"]} == {"colour", "flag"}
+    assert client.post("/predict/csv", content=b"\xff\xfe\x00bad").status_code == 422
+
+
+def test_metadata_health_and_ready(classifier):
+    predictor, dataset, run = classifier
+    client = _client(predictor)
+    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/ready").json() == {"ready": True, "model": "churn", "version": "3"}
+    meta = client.get("/metadata").json()
+    schema = schema_from_run(run, dataset)
+    training = training_rows(run, dataset)
+    inputs = {i["name"]: i for i in meta["inputs"]}
+    assert list(inputs) == schema.names
+    assert inputs["a"]["observed_range"] == [training["a"].min(), training["a"].max()]
+    assert set(inputs["colour"]["levels"]) == set(training["colour"].dropna())
+    assert all(i["required"] for i in inputs.values())
+    assert meta["classes"] == ["no", "yes"]
+    assert meta["training_data_hash"] == "abc"
+
+
+def test_api_key_guards_predictions_but_not_health(classifier):
+    predictor, dataset, _ = classifier
+    client = _client(predictor, api_key="s3cret")
+    body = {"records": _rows(dataset, 1)}
+    assert client.post("/predict", json=body).status_code == 401
+    assert client.post("/predict", json=body, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.post("/predict", json=body, headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    assert client.get("/metadata").status_code == 401
+    assert client.get("/health").status_code == 200
+    document = client.get("/openapi.json").json()
+    assert document["paths"]["/predict"]["post"]["security"] == [{"bearer": []}]
+    open_client = _client(predictor)
+    assert open_client.post("/predict", json=body).status_code == 200
+
+
+def test_body_over_the_limit_is_413_and_too_many_rows_422(classifier):
+    predictor, dataset, _ = classifier
+    client = _client(predictor, max_body_bytes=2_000, max_rows=10)
+    rows = _rows(dataset, 40)
+    assert client.post("/predict", json={"records": rows}).status_code == 413
+
+    def chunks():  # no Content-Length: the limit holds for a streamed body too
+        yield json.dumps({"records": rows}).encode()
+
+    assert client.post("/predict", content=chunks()).status_code == 413
+    answer = client.post("/predict", json={"records": _rows(dataset, 11)[:11]})
+    assert answer.status_code in (413, 422)
+    small = _client(predictor, max_rows=10)
+    assert small.post("/predict", json={"records": _rows(dataset, 11)}).status_code == 422
+
+
+def test_regressor_answers_values_without_probabilities():
+    dataset = make_dataset(make_frame(120), "price")
+    run = train(dataset, "ridge")
+    predictor = predictor_from_run(run, dataset)
+    rows = json.loads(dataset.frame[FEATURES].head(3).to_json(orient="records"))
+    body = _client(predictor).post("/predict", json={"records": rows}).json()
+    assert "probabilities" not in body
+    assert body["predictions"] == pytest.approx(predict_frame(predictor, pd.DataFrame(rows)).labels.tolist())
+
+
+def test_stats_count_requests_errors_and_latency(classifier):
+    predictor, dataset, _ = classifier
+    client = _client(predictor)
+    for _ in range(3):
+        client.post("/predict", json={"records": _rows(dataset, 1)})
+    client.post("/predict", json={"records": [{"a": 1}]})
+    stats = client.get("/stats").json()
+    assert (stats["requests"], stats["client_errors"], stats["server_errors"]) == (4, 1, 0)
+    assert 0 < stats["latency_ms"]["p50"] <= stats["latency_ms"]["p99"]
+
+
+@pytest.fixture(scope="module")
+def fuzzed_schema(classifier):
+    predictor, _, _ = classifier
+    app = make_app(api_model(predictor, "churn", "3", {}), ApiSettings(api_key="k"))
+    return schemathesis.openapi.from_asgi("/openapi.json", app)
+
+
+def test_fuzzing_the_api_from_its_openapi_document_never_gives_a_5xx(fuzzed_schema):
+    checked = []
+    for result in fuzzed_schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def never_a_server_error(case):
+            for headers in ({}, {"Authorization": "Bearer k"}):
+                response = case.call(headers=headers)
+                assert response.status_code < 500, (case.path, case.body, response.text[:300])
+
+        never_a_server_error()
+        checked.append(operation.path)
+    assert {"/predict", "/invocations", "/predict/csv", "/metadata"} <= set(checked)
+
+
+def test_a_number_so_large_that_scaling_overflows_is_a_422_not_a_500(classifier):
+    """Found by the fuzz: 1e308 passes validation, then the scaler overflows it to infinity."""
+    predictor, dataset, _ = classifier
+    row = {**_rows(dataset, 1)[0], "a": 1e308, "b": -1e308}
+    answer = _client(predictor).post("/predict", json={"records": [row]})
+    assert answer.status_code == 422
+    assert answer.json()["error"].startswith("The model could not predict these rows")
