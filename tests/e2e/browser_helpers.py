@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 
@@ -14,11 +17,26 @@ def wait_for_app(tab, timeout: float = 60_000) -> None:
     tab.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
 
 
-def go_to(tab, title: str) -> None:
-    """Click a page in the sidebar navigation and wait for it to finish running."""
+def go_to(tab, title: str, attempts: int = 3) -> None:
+    """Click a page in the sidebar navigation and wait until that page has run.
+
+    A click that lands while a polling fragment reruns (Train polls every second during training) can
+    be dropped by Streamlit, as a person would see when a click does nothing; like that person, click
+    again once the address shows the page did not change.
+    """
     # The link, not the section header of the same name ("Explore" is both once there are sections).
-    tab.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    wait_for_app(tab)
+    link = tab.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True)
+    wanted = urlsplit(link.get_attribute("href")).path
+    for _ in range(attempts):
+        link.click()
+        wait_for_app(tab)
+        try:
+            tab.wait_for_url(lambda url: urlsplit(url).path == wanted, timeout=5_000)
+        except PlaywrightTimeoutError:
+            continue
+        wait_for_app(tab)
+        return
+    raise AssertionError(f"the {title!r} page did not open after {attempts} clicks")
 
 
 def choose_option(tab, widget, option: str, exact: bool = True) -> None:
