@@ -14,11 +14,14 @@ row and field. A category never seen in training is predicted as the pipeline tr
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hmac
 import io
+import itertools
 import json
 import math
+import queue
 import threading
 import time
 from collections import deque
@@ -41,6 +44,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
+from starlette.concurrency import run_in_threadpool
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 MAX_BODY_BYTES = 64 << 20
@@ -318,7 +322,6 @@ def _answer_body(model: ApiModel, answer: Answer, flags: list[dict[str, Any]]) -
         names = [str(c) for c in answer.classes]
         body["probabilities"] = [dict(zip(names, row, strict=True)) for row in answer.probabilities.tolist()]
     body["flags"] = flags
-    body["notes"] = answer.notes
     return body
 
 
@@ -486,6 +489,7 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or ApiSettings()
     types = _types(model, settings)
     stats = Stats()
+    batcher = Batcher(model, settings.max_rows)
     app = FastAPI(
         title=f"{model.name} (version {model.version})",
         description=f"Predicts '{model.target}' ({model.task}). Inputs and their ranges: GET /metadata.",
@@ -507,9 +511,9 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
         ):
             raise _Unauthorized
 
-    def answer(rows: list[dict[str, Any]], path: str, started: float) -> Response:
+    async def answer(rows: list[dict[str, Any]], path: str, started: float) -> Response:
         frame = _frame(model, rows)
-        result = _predicted(model, frame)
+        result = await batcher.predict(frame)
         flags = unseen_flags(model, frame)
         body = _answer_body(model, result, flags)
         if settings.on_exchange is not None:
@@ -576,7 +580,7 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
             rows = types.predict.validate_json(raw)["records"]
         except ValidationError as exc:
             raise invalid(exc) from None
-        return answer(rows, "/predict", started)
+        return await answer(rows, "/predict", started)
 
     @app.post(
         "/invocations",
@@ -603,7 +607,7 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
                 )
         except ValidationError as exc:
             raise invalid(exc) from None
-        return answer(rows, "/invocations", started)
+        return await answer(rows, "/invocations", started)
 
     @app.post(
         "/predict/csv",
@@ -617,7 +621,7 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
         started = time.perf_counter()
         check_key(request)
         frame = _read_csv(model, await request.body(), settings.max_rows)
-        result = _predicted(model, frame[model.names])
+        result = await run_in_threadpool(_predicted, model, frame[model.names])
         if settings.on_exchange is not None:
             latency = (time.perf_counter() - started) * 1000
             settings.on_exchange(Exchange(time.time(), "/predict/csv", frame[model.names], result, latency))
@@ -652,6 +656,69 @@ def _predicted(model: ApiModel, frame: pd.DataFrame) -> Answer:
             f"The model could not predict these rows ({str(exc).splitlines()[0][:200]}).",
             "Check for values far outside the ranges GET /metadata shows.",
         ) from None
+
+
+class Batcher:
+    """One thread predicts for every JSON request: the requests that queued while it was busy are
+    predicted together in one call and their answers split again. A pipeline's fixed cost per call
+    is most of a single row's time, so under load this multiplies throughput; a lone request waits
+    for nothing. A batch that fails is retried request by request, so that one request's problem
+    stays its own."""
+
+    def __init__(self, model: ApiModel, max_rows: int) -> None:
+        self.model, self.max_rows = model, max_rows
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="predict-batcher", daemon=True).start()
+
+    async def predict(self, frame: pd.DataFrame) -> Answer:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._queue.put((frame, loop, future))
+        return await future
+
+    def _run(self) -> None:
+        while True:
+            items = [self._queue.get()]
+            rows = len(items[0][0])
+            while rows < self.max_rows:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+                rows += len(items[-1][0])
+            for (_, loop, future), outcome in zip(items, self._outcomes([i[0] for i in items]), strict=True):
+                loop.call_soon_threadsafe(_settle, future, outcome)
+
+    def _outcomes(self, frames: list[pd.DataFrame]) -> list[Answer | Exception]:
+        if len(frames) > 1:
+            try:
+                whole = _predicted(self.model, pd.concat(frames, ignore_index=True))
+            except Exception:
+                pass  # each on its own below, to find whose rows the model could not take
+            else:
+                bounds = np.cumsum([0, *(len(f) for f in frames)])
+                return [_rows_of(whole, a, b) for a, b in itertools.pairwise(bounds)]
+        outcomes: list[Answer | Exception] = []
+        for frame in frames:
+            try:
+                outcomes.append(_predicted(self.model, frame))
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes
+
+
+def _rows_of(answer: Answer, start: int, stop: int) -> Answer:
+    probabilities = None if answer.probabilities is None else answer.probabilities[start:stop]
+    return Answer(answer.predictions[start:stop], probabilities, answer.classes)
+
+
+def _settle(future: asyncio.Future, outcome: Answer | Exception) -> None:
+    if future.done():  # the client went away
+        return
+    if isinstance(outcome, Exception):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
 
 
 class _Unauthorized(Exception):

@@ -55,6 +55,7 @@ class ServerRecord:
     version: str = ""
     project_id: str | None = None
     key_required: bool = False
+    example: dict[str, Any] = field(default_factory=dict)
     message: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
 
@@ -138,7 +139,7 @@ def serve(
         served.model.version,
         served.project_id,
     )
-    record.key_required, record.state = options.api_key is not None, "running"
+    record.key_required, record.example, record.state = options.api_key is not None, served.example, "running"
     _write(record_file, record)
     if announce:
         announce(record)
@@ -155,7 +156,7 @@ def serve(
         if log is not None:
             log.close()
         record.state, record.stats = "stopped", app.state.stats.summary()
-        record.message = "stopped"
+        record.message = ""
         _write(record_file, record)
         sock.close()
 

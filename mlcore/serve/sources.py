@@ -22,8 +22,10 @@ from mlcore.deploy.input_schema import MAX_LEVELS
 from mlcore.deploy.predict import Predictor, predict_frame, predictor_from_run
 from mlcore.deploy.rest_api import Answer, ApiModel, InputProblem
 from mlcore.errors import MLCoreError
+from mlcore.serve.examples import example_row
 from mlcore.track.projects import ProjectStore
 from mlcore.track.tracking import PROJECT_TAG, RUN_TAG, Tracker, TrackingError
+from mlcore.train.run_data import holdout_rows
 
 MODEL_URI = "models:/"
 SERVER_LIBRARIES = ("fastapi", "uvicorn", "pydantic", "scikit-learn", "skops", "xgboost", "numpy", "pandas")
@@ -40,6 +42,7 @@ class Served:
     model: ApiModel
     project_id: str | None
     ref: str
+    example: dict[str, Any]  # a real row (a holdout row of its run; a bundle's typical values)
 
 
 def resolve(ref: str, home: Path, threshold: float | None = None) -> Served:
@@ -127,7 +130,9 @@ def _from_run(
         "decision_rule": predictor.rule.sentence() if predictor.rule else None,
         "library_versions": {**run.versions, **_server_versions()},
     }
-    return Served(api_model(predictor, name, version, facts), project_id, ref)
+    rows = holdout_rows(run, dataset)
+    example = example_row(rows if len(rows) else dataset.frame, predictor.schema.names)
+    return Served(api_model(predictor, name, version, facts), project_id, ref, example)
 
 
 def _from_bundle(path: Path) -> Served:
@@ -141,7 +146,10 @@ def _from_bundle(path: Path) -> Served:
         "decision_rule": predictor.rule.sentence() if predictor.rule else None,
         "library_versions": _server_versions(),
     }
-    return Served(api_model(predictor, predictor.name, f"bundle {path.name}", facts), None, str(path))
+    typical = {f.name: f.default for f in predictor.schema.features}
+    return Served(
+        api_model(predictor, predictor.name, f"bundle {path.name}", facts), None, str(path), typical
+    )
 
 
 def _server_versions() -> dict[str, str]:

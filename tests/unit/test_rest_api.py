@@ -6,8 +6,11 @@ Predictions are checked against `predict_frame`, which is what the Predict page 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import sys
+import threading
 
 import numpy as np
 import pandas as pd
@@ -19,7 +22,7 @@ from model_helpers import make_dataset, make_frame, train
 
 from mlcore.deploy.input_schema import schema_from_run
 from mlcore.deploy.predict import predict_frame, predictor_from_run
-from mlcore.deploy.rest_api import ApiSettings, make_app
+from mlcore.deploy.rest_api import Answer, ApiModel, ApiSettings, Batcher, InputProblem, make_app
 from mlcore.serve.sources import api_model
 from mlcore.train.run_data import training_rows
 
@@ -235,7 +238,37 @@ def test_fuzzing_the_api_from_its_openapi_document_never_gives_a_5xx(fuzzed_sche
 def test_a_number_so_large_that_scaling_overflows_is_a_422_not_a_500(classifier):
     """Found by the fuzz: 1e308 passes validation, then the scaler overflows it to infinity."""
     predictor, dataset, _ = classifier
-    row = {**_rows(dataset, 1)[0], "a": 1e308, "b": -1e308}
+    row = {**_rows(dataset, 1)[0], "a": sys.float_info.max, "b": -sys.float_info.max}
     answer = _client(predictor).post("/predict", json={"records": [row]})
     assert answer.status_code == 422
     assert answer.json()["error"].startswith("The model could not predict these rows")
+
+
+def test_requests_queued_while_the_model_is_busy_are_predicted_together_and_one_bad_request_stays_its_own():
+    gate, sizes = threading.Event(), []
+
+    def predict(frame: pd.DataFrame) -> Answer:
+        sizes.append(len(frame))
+        gate.wait(10)
+        if (frame["x"] == 5).any():
+            raise ValueError("x = 5 overflows")
+        return Answer(frame["x"].to_numpy() * 2)
+
+    model = ApiModel("m", "1", [{"name": "x", "kind": "numeric"}], "y", "regression", predict)
+
+    async def send_ten():
+        batcher = Batcher(model, max_rows=1000)
+        tasks = [asyncio.create_task(batcher.predict(pd.DataFrame({"x": [0]})))]
+        await asyncio.sleep(0.2)  # the first is being predicted: the nine others queue behind it
+        tasks += [asyncio.create_task(batcher.predict(pd.DataFrame({"x": [i]}))) for i in range(1, 10)]
+        await asyncio.sleep(0.2)
+        gate.set()
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    outcomes = asyncio.run(send_ten())
+    assert sizes == [1, 9, *[1] * 9]  # one call for the nine that queued, then one each, as it failed
+    for i, outcome in enumerate(outcomes):
+        if i == 5:
+            assert isinstance(outcome, InputProblem) and "overflows" in outcome.message
+        else:
+            assert outcome.predictions.tolist() == [2 * i]

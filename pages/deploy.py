@@ -1,0 +1,32 @@
+"""Deploy: a registered model version or any run of the project as a REST API on this machine, in one
+click; several at once, each in a process of its own that outlives the page, a reload and the app."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.deploy_views import model_choices, serve_form, servers_panel
+from ui.state import get_workspace
+
+ws = get_workspace()
+st.title("Deploy")
+st.caption(
+    "Serve a model as a REST API: `POST /predict` takes JSON rows and answers predictions (and class "
+    "probabilities), `/invocations` reads the formats of `mlflow models serve`, `/predict/csv` a CSV file, "
+    "and `/docs` lets you try it in the browser. Each server runs in its own process: it keeps answering "
+    "when you switch pages, reload, or restart the workbench, until you stop it."
+)
+if ws.project is None or ws.recorder is None:
+    st.info("No project open: load a dataset on the Data page, or open a project.")
+    st.page_link("pages/projects.py", label="Open a project", icon=":material/folder_open:")
+    st.stop()
+home = ws.recorder.store.home
+st.subheader("Serve a model")
+choices = model_choices(ws, ws.recorder.tracker)
+if choices:
+    serve_form(ws, home, choices)
+else:
+    st.info("Nothing to serve yet: train a model on the Train page (and register it on History).")
+    st.page_link("pages/train.py", label="Train models", icon=":material/model_training:")
+st.subheader("Servers")
+servers_panel(home)
