@@ -71,6 +71,7 @@ def _start_mlflow(home: Path, mlflow_run: str) -> tuple[subprocess.Popen, str]:
         **os.environ,
         "MLFLOW_TRACKING_URI": f"sqlite:///{home / 'mlflow.db'}",
         "MLFLOW_DISABLE_TELEMETRY": "true",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",  # it runs `uvicorn`
     }
     command = [sys.executable, "-m", "mlflow", "models", "serve", "-m", f"runs:/{mlflow_run}/model"]
     command += ["--env-manager", "local", "--host", "127.0.0.1", "--port", str(port)]
@@ -78,7 +79,7 @@ def _start_mlflow(home: Path, mlflow_run: str) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(command, env=env, stdout=log, stderr=log, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             if httpx.get(f"{url}/ping", timeout=2).status_code == 200:
                 return process, url
@@ -144,13 +145,13 @@ def _rss_mib(pid: int) -> float:
 def main() -> None:
     from mlcore.serve.server import ServeOptions
     from mlcore.serve.servers import start_server, stop_server
-    from mlcore.train.run_data import holdout_rows
+    from mlcore.train.run_data import feature_kinds, holdout_rows
 
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)
         os.environ["MLCORE_HOME"] = str(home)
         dataset, run, mlflow_run = _train(home)
-        rows = holdout_rows(run, dataset)[list(run.features)]
+        rows = holdout_rows(run, dataset)[list(feature_kinds(run.pipeline))]
         one = json.loads(rows.head(1).to_json(orient="records"))
         single = json.dumps({"dataframe_records": one}).encode()
         batch_rows = rows.head(BATCH)
@@ -167,9 +168,7 @@ def main() -> None:
                     results[name][clients] = asyncio.run(_load(url, single, clients, SECONDS))
             pipeline = run.pipeline
             frame = pd.DataFrame(split["data"], columns=split["columns"])
-            start = time.perf_counter()
             in_process = min(_timed(lambda: pipeline.predict_proba(frame)) for _ in range(3))
-            del start
             batch_ours = _batch_seconds(ours.url, batch)
             batch_mlflow = _batch_seconds(mlflow_url, batch)
             rss_before = _rss_mib(ours.pid)

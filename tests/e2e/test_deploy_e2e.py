@@ -16,6 +16,7 @@ from browser_helpers import add_option, go_to, load_sample, wait_for_app
 from playwright.sync_api import expect
 
 from mlcore.deploy.predict import predict_frame, predictor_from_run
+from mlcore.serve.servers import list_servers, stop_server
 from mlcore.track.projects import ProjectStore
 
 pytestmark = pytest.mark.e2e
@@ -30,8 +31,15 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def test_serve_from_the_deploy_page_run_its_curl_example_and_stop(browser, start_app, tmp_path):
-    home = tmp_path / "home"
+@pytest.fixture
+def home(tmp_path):
+    """The test's workbench home; a server the test left running (it failed before Stop) is stopped."""
+    yield tmp_path / "home"
+    for record in list_servers(tmp_path / "home"):
+        stop_server(tmp_path / "home", record.id)
+
+
+def test_serve_from_the_deploy_page_run_its_curl_example_and_stop(browser, start_app, home, tmp_path):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     with start_app({"MLCORE_HOME": str(home), "MLCORE_TRACKING": "off"}, "streamlit-deploy.log") as url:
         page = context.new_page()
