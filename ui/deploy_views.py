@@ -15,7 +15,7 @@ from mlcore.markup import markdown_text
 from mlcore.serve.examples import curl_example, javascript_example, python_example
 from mlcore.serve.server import ServeOptions, ServerRecord, is_loopback
 from mlcore.serve.servers import forget_server, list_servers, start_server, stop_server
-from mlcore.track.tracking import Tracker
+from mlcore.track.tracking import ModelVersionInfo, Tracker
 from mlcore.workspace import Workspace
 from ui.feedback import show_problem
 from ui.use_runs import usable_runs
@@ -23,12 +23,19 @@ from ui.use_runs import usable_runs
 KEYS = "deploy_api_keys"  # server id → the key it was started with, for this session's examples only
 
 
+@st.cache_data(ttl=10, show_spinner=False)
+def registered_versions(uri: str, _tracker: Tracker) -> list[ModelVersionInfo]:
+    """The registry, read at most every 10 s: each version costs MLflow queries, and the page reruns on
+    every widget change."""
+    return _tracker.model_versions()
+
+
 def model_choices(ws: Workspace, tracker: Tracker | None) -> dict[str, str]:
     """What can be served (label → reference): registered versions, then this project's runs."""
     choices: dict[str, str] = {}
     if tracker is not None:
         try:
-            versions = tracker.model_versions()
+            versions = registered_versions(tracker.uri, tracker)
         except MLCoreError as exc:
             show_problem(exc)
             versions = []

@@ -13,6 +13,7 @@ from mlcore.markup import markdown_text
 from mlcore.track.recorder import Recorder
 from mlcore.track.tracking import Tracker
 from mlcore.workspace import Workspace
+from ui.deploy_views import registered_versions
 from ui.feedback import show_problem
 
 ALIASES = ("champion", "challenger")
@@ -32,6 +33,7 @@ def register_form(ws: Workspace, tracker: Tracker, mlflow_run_id: str, label: st
             clean = [a for a in (_NAME.sub("-", x).strip("-") for x in aliases) if a]
             try:
                 version = tracker.register(mlflow_run_id, name.strip(), description, tuple(clean))
+                registered_versions.clear()  # the Deploy page lists it at once
             except MLCoreError as exc:
                 show_problem(exc)
             else:

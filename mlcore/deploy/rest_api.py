@@ -501,6 +501,11 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
     def body_schema(adapter: TypeAdapter) -> dict[str, Any]:
         return {"required": True, "content": {"application/json": {"schema": _inline(adapter.json_schema())}}}
 
+    async def guarded_body(request: Request) -> bytes:
+        """The body of a request that passed the key check (nothing is read before it)."""
+        check_key(request)
+        return await request.body()
+
     def check_key(request: Request) -> None:
         if settings.api_key is None:
             return
@@ -574,8 +579,7 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
     )
     async def predict(request: Request) -> Response:
         started = time.perf_counter()
-        check_key(request)
-        raw = await request.body()
+        raw = await guarded_body(request)
         try:
             rows = types.predict.validate_json(raw)["records"]
         except ValidationError as exc:
@@ -589,8 +593,7 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
     )
     async def invocations(request: Request) -> Response:
         started = time.perf_counter()
-        check_key(request)
-        raw = await request.body()
+        raw = await guarded_body(request)
         try:
             body = _JSON_OBJECT.validate_json(raw)
             if set(body) == {"dataframe_records"}:
@@ -619,8 +622,7 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
     )
     async def predict_csv(request: Request) -> Response:
         started = time.perf_counter()
-        check_key(request)
-        frame = _read_csv(model, await request.body(), settings.max_rows)
+        frame = _read_csv(model, await guarded_body(request), settings.max_rows)
         result = await run_in_threadpool(_predicted, model, frame[model.names])
         if settings.on_exchange is not None:
             latency = (time.perf_counter() - started) * 1000
@@ -630,7 +632,6 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
             headers["X-Notes"] = _header_text(" ".join(result.notes))
         return Response(_csv_answer(model, frame, result), media_type="text/csv", headers=headers)
 
-    app.openapi_schema = None
     secured = _with_security(app, settings)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware

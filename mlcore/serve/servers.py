@@ -17,6 +17,7 @@ from pathlib import Path
 from mlcore.serve.server import KEY_VARIABLE, ServeOptions, ServerRecord, check_options, read_record
 from mlcore.serve.sources import ServeError
 from mlcore.track.files import write_json
+from mlcore.track.tracking import pid_alive
 
 SERVERS_FOLDER = "servers"
 START_SECONDS = 90.0
@@ -130,19 +131,10 @@ def _signal(pid: int, sig: signal.Signals) -> None:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)  # reap it when it is our own child
-        if waited == pid:
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # reaped: it was our own child, and it ended
             return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return not _zombie(pid)
+    return pid_alive(pid) and not _zombie(pid)
 
 
 def _zombie(pid: int) -> bool:

@@ -522,14 +522,15 @@ def mark_interrupted(client: Any) -> int:
         for run in client.search_runs([experiment.experiment_id], "attributes.status = 'RUNNING'"):
             where = run.data.tags.get(WRITER_TAG, "")
             name, _, pid = where.partition(":")
-            if name == host and pid.isdigit() and not _alive(int(pid)):
+            if name == host and pid.isdigit() and not pid_alive(int(pid)):
                 client.set_tag(run.info.run_id, STATUS_TAG, "interrupted")
                 client.set_terminated(run.info.run_id, "KILLED")
                 marked += 1
     return marked
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this machine still exists (one of another user's counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
