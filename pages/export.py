@@ -89,4 +89,7 @@ st.subheader("Show me the code")
 names = list(texts.files)
 for tab, name in zip(st.tabs(names), names, strict=True):
     with tab:
-        st.code(texts.files[name], language="python" if name.endswith(".py") else "text", line_numbers=True)
+        language = {".py": "python", ".md": "markdown", "Dockerfile": "docker"}.get(
+            name[name.rfind(".") :] if "." in name else name, "text"
+        )
+        st.code(texts.files[name], language=language, line_numbers=True)

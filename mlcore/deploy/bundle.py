@@ -45,6 +45,7 @@ from mlcore.deploy.input_schema import ModelSchema, schema_from_run
 from mlcore.deploy.predict import Predictor
 from mlcore.deploy.sandbox import DEFAULT_LIMITS, SandboxedModel, SandboxLimits
 from mlcore.deploy.sandbox import TRUSTED_TYPES as TRUSTED_TYPES
+from mlcore.deploy.serving_files import SERVER_REQUIREMENTS, dockerfile, readme, serve_script
 from mlcore.deploy.source_writer import CodegenError
 from mlcore.errors import LimitExceededError
 from mlcore.evaluate.decision_rule import DecisionRule
@@ -73,6 +74,9 @@ FILE_DESCRIPTIONS = {
     "model_card.json": "the card as data (schema, metrics, versions)",
     "train.py": "rebuilds the model from the original data file and prints the same metrics",
     "predict.py": "predicts a CSV, Excel or Parquet file with model.joblib",
+    "serve.py": "the model as a REST API (FastAPI + uvicorn, no ML Workbench needed): see README.md",
+    "Dockerfile": "a container image serving serve.py (slim Python, pinned requirements, no root)",
+    "README.md": "how to predict a file, serve the API and build the container",
     "requirements.txt": "the library versions used",
     DATA_FILE: "the data the model was trained on (a sample or generated table has no file of its own)",
     "model.onnx": "the pipeline in ONNX, for onnxruntime (float32 inputs, one tensor per column)",
@@ -190,7 +194,10 @@ def bundle_code(
         hints = ReadHints()
         notes.append(f"'{dataset.name}' has no file of its own, so the bundle includes it as {DATA_FILE}.")
     data_file = dataset.name if original else DATA_FILE
-    extra = {"excel": ("openpyxl",), "parquet": ("pyarrow",)}.get(hints.file_format, ())
+    extra = (
+        *{"excel": ("openpyxl",), "parquet": ("pyarrow",)}.get(hints.file_format, ()),
+        *SERVER_REQUIREMENTS,
+    )
     files: dict[str, str] = {}
     spec = get_model(run.task, run.model_key)
     try:
@@ -203,6 +210,9 @@ def bundle_code(
     numbers = [n for n, k in kinds.items() if k is ColumnType.NUMERIC]
     dates = [n for n, k in kinds.items() if k is ColumnType.DATETIME]
     files["predict.py"] = predict_script(list(kinds), numbers, dates, run.target, run.task, rule)
+    files["serve.py"] = serve_script()
+    files["Dockerfile"] = dockerfile()
+    files["README.md"] = readme(f"{run.label} predicting '{run.target}'")
     files["requirements.txt"] = requirements_text(run.pipeline, extra)
     return BundleCode(files, data_file, not original, tuple(notes), extra)
 

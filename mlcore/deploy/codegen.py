@@ -197,7 +197,15 @@ def _in_docstring(text: str) -> str:
 
 # Top-level statements a generated script may hold: its docstring first, then imports, constants,
 # definitions and the `if __name__ == "__main__":` guard. Anything else was not written by us.
-_TOP_LEVEL = (ast.Import, ast.ImportFrom, ast.Assign, ast.FunctionDef, ast.ClassDef, ast.If)
+_TOP_LEVEL = (
+    ast.Import,
+    ast.ImportFrom,
+    ast.Assign,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.If,
+)
 
 
 def check_script(source: str, docstring: str) -> str:
@@ -265,16 +273,23 @@ class Template:
 
 
 def template(name: str) -> Template:
-    """`templates/<name>.py` split for the script: its docstring, `from __future__` and `_script`
-    imports dropped, its other imports for the script's import block, the rest as code."""
-    source = (resources.files("mlcore.deploy.templates") / f"{name}.py").read_text(encoding="utf-8")
+    """`templates/<name>.py` split for the script (see `module_parts`)."""
+    return module_parts(
+        (resources.files("mlcore.deploy.templates") / f"{name}.py").read_text(encoding="utf-8")
+    )
+
+
+def module_parts(source: str) -> Template:
+    """A module's source split for a script: its docstring, `from __future__` imports and imports of
+    `_script` or `mlcore` (which the script defines itself) dropped, its other imports for the script's
+    import block, the rest as code."""
     body = ast.parse(source).body
     imports, last = [], 0
     for node in body:
         if isinstance(node, ast.Import):
             imports += [f"import {a.name}" + (f" as {a.asname}" if a.asname else "") for a in node.names]
         elif isinstance(node, ast.ImportFrom):
-            if node.module not in ("__future__", "_script"):
+            if node.module not in ("__future__", "_script") and not (node.module or "").startswith("mlcore"):
                 names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in node.names)
                 imports.append(f"from {node.module} import {names}")
         elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):

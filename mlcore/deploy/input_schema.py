@@ -8,6 +8,7 @@ all use this one description.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,11 @@ class ModelSchema:
     def names(self) -> list[str]:
         return [f.name for f in self.features]
 
+    @cached_property
+    def feature_dicts(self) -> list[dict[str, Any]]:
+        """The features as the model card and the API describe them (made once: predictions read it)."""
+        return [f.to_dict() for f in self.features]
+
     def feature(self, name: str) -> FeatureSpec:
         for spec in self.features:
             if spec.name == name:
@@ -63,7 +69,7 @@ class ModelSchema:
             "target": self.target,
             "task": self.task.value,
             "classes": None if self.classes is None else [_plain(c) for c in self.classes],
-            "features": [f.to_dict() for f in self.features],
+            "features": [dict(f) for f in self.feature_dicts],
         }
 
     @classmethod

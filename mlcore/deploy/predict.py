@@ -19,17 +19,15 @@ import numpy as np
 import pandas as pd
 
 from mlcore.dataset import Dataset
-from mlcore.deploy.input_schema import MAX_LEVELS, FeatureSpec, ModelSchema, schema_from_run
+from mlcore.deploy.input_schema import MAX_LEVELS, ModelSchema, schema_from_run
+from mlcore.deploy.row_rules import convert_rows, decide, unreadable_message
 from mlcore.errors import MLCoreError, SchemaError
 from mlcore.evaluate.decision_rule import DecisionRule, rule_for
-from mlcore.schema import ColumnType, Task
+from mlcore.schema import Task
 from mlcore.train.run_data import check_run_data
 from mlcore.train.runs import Run
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-TRUE_WORDS = {"true", "t", "yes", "y", "1", "1.0"}
-FALSE_WORDS = {"false", "f", "no", "n", "0", "0.0"}
-_SHOWN = 3  # example values quoted in a note
 
 
 class PredictInputError(MLCoreError):
@@ -111,114 +109,13 @@ def prepare_rows(frame: pd.DataFrame, schema: ModelSchema) -> tuple[pd.DataFrame
         notes.append(f"{len(extra)} column(s) the model does not use were ignored: {shown}.")
     if schema.target in names:
         notes.append(f"The file has the target column '{schema.target}'; it is kept but not used to predict.")
-    columns: dict[str, pd.Series] = {}
-    unreadable: list[str] = []
-    for spec in schema.features:
-        column, note = _coerce(frame[spec.name], spec)
-        if note:
-            notes.append(note)
-        present = frame[spec.name].notna()
-        if present.any() and column[present.to_numpy()].isna().all() and spec.kind != ColumnType.TEXT:
-            unreadable.append(spec.name)
-        columns[spec.name] = column
+    X, converted, unreadable = convert_rows(frame, schema.feature_dicts, MAX_LEVELS)
     if unreadable:
-        details = "; ".join(f"'{n}' should hold {_kind_words(schema.feature(n))}" for n in unreadable)
         raise ColumnTypeError(
-            f"No value of {len(unreadable)} column(s) could be read as the model expects: {details}.",
+            unreadable_message(unreadable, schema.feature_dicts),
             "Check that the columns hold the same kind of values as the training data.",
         )
-    return pd.DataFrame(columns, index=frame.index), notes
-
-
-def _kind_words(spec: FeatureSpec) -> str:
-    return {
-        "numeric": "numbers",
-        "boolean": "true/false values",
-        "datetime": "dates",
-        "categorical": "categories",
-        "text": "text",
-    }[spec.kind]
-
-
-def _lost_note(name: str, before: pd.Series, after: pd.Series, what: str) -> str:
-    lost = before.notna().to_numpy() & after.isna().to_numpy()
-    count = int(lost.sum())
-    if not count:
-        return ""
-    examples = ", ".join(repr(v) for v in pd.unique(before[lost])[:_SHOWN])
-    return f"'{name}': {count:,} cell(s) are not {what} ({examples}); they are treated as missing."
-
-
-def _coerce(column: pd.Series, spec: FeatureSpec) -> tuple[pd.Series, str]:
-    kind = ColumnType(spec.kind)
-    if kind is ColumnType.NUMERIC:
-        if pd.api.types.is_bool_dtype(column.dtype):
-            return column.astype(float), ""
-        converted = (
-            column if pd.api.types.is_numeric_dtype(column.dtype) else pd.to_numeric(column, errors="coerce")
-        )
-        converted = converted.astype(float).replace([np.inf, -np.inf], np.nan)
-        return converted, _lost_note(spec.name, column, converted, "numbers")
-    if kind is ColumnType.BOOLEAN:
-        return _as_boolean(column, spec)
-    if kind is ColumnType.DATETIME:
-        if pd.api.types.is_datetime64_any_dtype(column.dtype):
-            return column, ""
-        converted = pd.to_datetime(column, errors="coerce", format="mixed")
-        return converted, _lost_note(spec.name, column, converted, "dates")
-    if kind is ColumnType.CATEGORICAL:
-        converted = _like_training(column, spec.dtype)
-        return converted, _unseen_note(converted, spec)
-    return column.astype(object).where(column.notna(), None), ""
-
-
-def _as_boolean(column: pd.Series, spec: FeatureSpec) -> tuple[pd.Series, str]:
-    if pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_numeric_dtype(column.dtype):
-        converted = column.astype(float)
-        converted = converted.where(converted.isin([0.0, 1.0]))
-        return converted, _lost_note(spec.name, column, converted, "true/false values")
-    words = column.astype(str).str.strip().str.lower()
-    converted = pd.Series(np.nan, index=column.index)
-    converted[words.isin(TRUE_WORDS).to_numpy()] = 1.0
-    converted[words.isin(FALSE_WORDS).to_numpy()] = 0.0
-    converted[column.isna().to_numpy()] = np.nan
-    return converted, _lost_note(spec.name, column, converted, "true/false values")
-
-
-def _like_training(column: pd.Series, dtype: str) -> pd.Series:
-    """Categories read with another dtype than in training (1.0 for 1) become the training's kind."""
-    if str(column.dtype) == dtype:
-        return column
-    try:
-        if dtype.startswith(("int", "Int", "uint")):
-            numbers = pd.to_numeric(column, errors="coerce")
-            if numbers.notna().sum() == column.notna().sum() and (numbers.dropna() % 1 == 0).all():
-                return numbers.astype("Int64")
-        elif dtype.startswith("float"):
-            numbers = pd.to_numeric(column, errors="coerce")
-            if numbers.notna().sum() == column.notna().sum():
-                return numbers.astype(float)
-        elif dtype == "bool" and column.dropna().isin([True, False]).all():
-            return column.astype(object)
-    except (TypeError, ValueError):
-        pass
-    return column
-
-
-def _unseen_note(column: pd.Series, spec: FeatureSpec) -> str:
-    if not spec.levels or len(spec.levels) >= MAX_LEVELS:
-        return ""  # levels beyond the kept ones are unknown here: the pipeline still handles them
-    present = column.dropna()
-    text = present.astype(str)
-    unseen = ~text.isin(set(spec.levels))
-    count = int(unseen.sum())
-    if not count:
-        return ""
-    examples = ", ".join(repr(v) for v in pd.unique(text[unseen.to_numpy()])[:_SHOWN])
-    return (
-        f"'{spec.name}': {count:,} cell(s) hold values not seen in training ({examples}); the model treats "
-        "them as an unknown level."
-    )
+    return X, notes + converted
 
 
 # ---------- predicting ----------
@@ -232,26 +129,15 @@ def predict_frame(predictor: Predictor, frame: pd.DataFrame) -> Prediction:
     pipeline, schema = predictor.pipeline, predictor.schema
     target = schema.target
     prediction_column = _free_name(f"predicted {target}", frame.columns)
-    added: dict[str, Any] = {}
-    probability_columns: list[str] = []
-    proba = None
-    if schema.task is Task.CLASSIFICATION and hasattr(pipeline, "predict_proba"):
-        try:
-            proba = pipeline.predict_proba(X)
-        except AttributeError:  # a classifier without probabilities (e.g. linear SVM)
-            proba = None
     rule = predictor.rule
+    labels, proba = decide(pipeline, X, schema.task is Task.CLASSIFICATION, rule.to_dict() if rule else None)
+    added: dict[str, Any] = {prediction_column: labels}
+    probability_columns: list[str] = []
     if proba is not None:
-        classes = np.asarray(pipeline.classes_)
-        added[prediction_column] = rule.labels(proba[:, 1]) if rule else classes[np.argmax(proba, axis=1)]
-        for j, label in enumerate(classes):
+        for j, label in enumerate(np.asarray(pipeline.classes_)):
             name = _free_name(f"probability {label}", [*frame.columns, *added])
             added[name] = proba[:, j]
             probability_columns.append(name)
-    elif rule is not None:
-        added[prediction_column] = rule.labels(pipeline.decision_function(X))
-    else:
-        added[prediction_column] = pipeline.predict(X)
     if rule is not None:
         notes.append(rule.sentence())
     result = pd.concat([frame, pd.DataFrame(added, index=frame.index)], axis=1)

@@ -47,6 +47,7 @@ from pydantic import (
 from starlette.concurrency import run_in_threadpool
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
+KEY_VARIABLE = "MLCORE_API_KEY"  # the environment variable a server reads its API key from
 MAX_BODY_BYTES = 64 << 20
 MAX_ROWS = 100_000
 LATENCIES_KEPT = 10_000  # the most recent request latencies the percentiles are computed from

@@ -27,7 +27,8 @@ class DecisionRule:
     """Predict `positive` when the score of `positive` is strictly above `threshold`, else `negative`.
 
     "Strictly above" is the model's own rule at the default threshold: ties go to the negative class,
-    as `argmax` does, so the default threshold reproduces `predict` exactly.
+    as `argmax` does, so the default threshold reproduces `predict` exactly. Predictions apply it in
+    `mlcore.deploy.row_rules.decide` (which the bundle's serve.py carries).
     """
 
     threshold: float
@@ -51,13 +52,6 @@ class DecisionRule:
     @property
     def is_default(self) -> bool:
         return self.threshold == self.default
-
-    def labels(self, scores: np.ndarray) -> np.ndarray:
-        """The predicted class of each row from the positive class's scores."""
-        above = np.asarray(scores, dtype=float) > self.threshold
-        return np.where(
-            above, np.asarray(self.positive, dtype=object), np.asarray(self.negative, dtype=object)
-        )
 
     def sentence(self) -> str:
         """The rule in words, for pages, the model card and predict.py."""

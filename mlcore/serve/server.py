@@ -18,13 +18,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlcore.deploy.rest_api import ApiSettings, make_app
+from mlcore.deploy.rest_api import KEY_VARIABLE, ApiSettings, make_app
 from mlcore.serve.sources import Served, ServeError, resolve
 from mlcore.serve.traffic import TrafficLog
 from mlcore.track.files import read_json, write_json
 from mlcore.track.projects import ProjectStore
 
-KEY_VARIABLE = "MLCORE_API_KEY"
 STATS_SECONDS = 1.0
 TRAFFIC_FOLDER = "traffic"
 
