@@ -20,7 +20,7 @@ import pandas as pd
 
 from mlcore.dataset import Dataset
 from mlcore.deploy.input_schema import MAX_LEVELS, ModelSchema, schema_from_run
-from mlcore.deploy.row_rules import convert_rows, decide, unreadable_message
+from mlcore.deploy.row_rules import UNREADABLE_HINT, convert_rows, decide, unreadable_message
 from mlcore.errors import MLCoreError, SchemaError
 from mlcore.evaluate.decision_rule import DecisionRule, rule_for
 from mlcore.schema import Task
@@ -113,7 +113,7 @@ def prepare_rows(frame: pd.DataFrame, schema: ModelSchema) -> tuple[pd.DataFrame
     if unreadable:
         raise ColumnTypeError(
             unreadable_message(unreadable, schema.feature_dicts),
-            "Check that the columns hold the same kind of values as the training data.",
+            UNREADABLE_HINT,
         )
     return X, notes + converted
 

@@ -24,6 +24,7 @@ KIND_PLURALS = {
     "text": "text",
 }
 SHOWN = 3  # example values quoted in a note
+UNREADABLE_HINT = "Check that the columns hold the same kind of values as the training data."
 
 
 def convert_rows(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import platform
+from functools import cache
 
 from mlcore.deploy import rest_api, row_rules
 from mlcore.deploy.codegen import check_script, module_parts, template
@@ -56,8 +57,9 @@ for new rows are the workbench's own, so the answers are those of its Predict pa
 """
 
 
+@cache
 def serve_script() -> str:
-    """The standalone server (see the module docstring)."""
+    """The standalone server (see the module docstring); the same for every bundle, so made once."""
     parts = [module_parts(inspect.getsource(module)) for module in CARRIED]
     footer = template("serving")
     constants = [
@@ -82,6 +84,7 @@ def serve_script() -> str:
     return check_script(source.rstrip() + "\n", _SERVE_DOCSTRING)
 
 
+@cache
 def dockerfile() -> str:
     """A container serving the bundle: slim Python of the version that pickled the model, the bundle's
     pinned requirements, a user without privileges, a health check, uvicorn on serve.py."""

@@ -12,7 +12,7 @@ import numpy as np
 from _script import MAX_LEVELS, OPEN_VARIABLE, ORIGINS_VARIABLE
 
 from mlcore.deploy.rest_api import KEY_VARIABLE, Answer, ApiModel, ApiSettings, InputProblem, make_app
-from mlcore.deploy.row_rules import convert_rows, decide, unreadable_message
+from mlcore.deploy.row_rules import UNREADABLE_HINT, convert_rows, decide, unreadable_message
 
 HERE = Path(__file__).resolve().parent
 
@@ -28,7 +28,7 @@ def load_model():
         if unreadable:
             raise InputProblem(
                 unreadable_message(unreadable, features),
-                "Check that the columns hold the same kind of values as the training data.",
+                UNREADABLE_HINT,
             )
         labels, proba = decide(model, X, card["task"] == "classification", card.get("decision_rule"))
         classes = None if proba is None else np.asarray(model.classes_).tolist()
