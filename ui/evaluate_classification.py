@@ -23,7 +23,7 @@ from mlcore.train.runs import Run
 from mlcore.workspace import Workspace
 from ui.evaluate_cache import CONFIG, FrozenFigure, cached, chart, freeze, names
 from ui.evaluate_help import explanation
-from ui.evaluate_refit import analyses
+from ui.evaluate_refit import out_of_fold_results
 
 PER_ROW = 3
 VIEWS = {"counts": "counts", "shares": "row shares"}
@@ -60,14 +60,14 @@ def confusion_tab(ws: Workspace, dataset: Dataset, runs: list[Run], evaluations:
         _grid({e.run.id: e.confusion for e in evaluations}, labels, normalized, source)
     else:
         st.caption(
-            "Each training row is predicted by the fold model that did not see it. This refits every model "
-            "once per fold, exactly as training did, in the background."
+            "Each training row is predicted by the fold model that did not see it, as cross-validation "
+            "did during training."
         )
-        done = analyses(ws, "oof", runs, dataset, "Compute out-of-fold predictions")
+        done = out_of_fold_results(ws, runs, dataset, "Compute out-of-fold predictions")
         by_id = {r.id: r for r in runs}
         matrices = {
             rid: cached(
-                "oof_confusion", (rid,), lambda o=oof: confusion(o.y_true, o.y_pred, by_id[o.run_id].classes)
+                "oof_confusion", (rid,), lambda o=oof, r=rid: confusion(o.y_true, o.y_pred, by_id[r].classes)
             )
             for rid, oof in done.items()
         }
@@ -143,7 +143,7 @@ def _chooser(ws: Workspace, dataset: Dataset, e: RunEvaluation) -> tuple[Thresho
     itself, and the page says that its scores are then optimistic."""
     run = e.run
     if run.split.cv_folds >= 2:
-        done = analyses(ws, "oof", [run], dataset, "Choose it on the training rows (out-of-fold)")
+        done = out_of_fold_results(ws, [run], dataset, "Choose it on the training rows (out-of-fold)")
         if run.id in done:
             oof = done[run.id]
             chooser = cached("oof_threshold", (run.id,), lambda: oof_threshold(oof, run, e.kind))

@@ -55,6 +55,14 @@ def analyses(
     return {rid: s.result for rid, s in states.items() if s.state is JobState.DONE}
 
 
+def out_of_fold_results(ws: Workspace, runs: list[Run], dataset: Dataset, label: str) -> dict[str, Any]:
+    """Pooled out-of-fold predictions by run id: those training kept, and for runs without them (from
+    a project saved before training kept them) a button that refits them in the background."""
+    kept = {r.id: r.oof for r in runs if r.oof is not None}
+    others = [r for r in runs if r.oof is None]
+    return {**kept, **(analyses(ws, "oof", others, dataset, label) if others else {})}
+
+
 @st.fragment(run_every=POLL_SECONDS)
 def _progress(ws: Workspace, keys: list[tuple], labels: dict[str, str], kind: str) -> None:
     """Polled every second; when the last job ends the whole page redraws with the results."""

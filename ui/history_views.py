@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -11,7 +12,7 @@ from mlcore.errors import MLCoreError
 from mlcore.formatting import plural
 from mlcore.markup import markdown_text
 from mlcore.track.recorder import Recorder
-from mlcore.track.tracking import Tracker
+from mlcore.track.tracking import ModelVersionInfo, Tracker
 from mlcore.workspace import Workspace
 from ui.deploy_views import registered_versions
 from ui.feedback import show_problem
@@ -64,6 +65,50 @@ def models_view(tracker: Tracker) -> None:
         for v in versions
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
+    alias_form(tracker, versions)
+
+
+def alias_form(tracker: Tracker, versions: list[ModelVersionInfo]) -> None:
+    """Point an alias at a version (an alias names one version of a model, so it moves from the one
+    that had it: promoting a challenger to champion is one click), or take an alias away."""
+    st.markdown("**Move or remove an alias**")
+    by_name: dict[str, list[ModelVersionInfo]] = {}
+    for v in versions:
+        by_name.setdefault(v.name, []).append(v)
+    pick, alias_col, version_col = st.columns(3)
+    name = pick.selectbox("Model", sorted(by_name), key="history_alias_model")
+    held = {a: v.version for v in by_name[name] for a in v.aliases}
+    alias = alias_col.selectbox(
+        "Alias",
+        sorted(set(ALIASES) | set(held)),
+        key="history_alias",
+        accept_new_options=True,
+        help="champion, challenger, or a name of your own",
+    )
+    alias = _NAME.sub("-", alias or "").strip("-")
+    numbers = [v.version for v in by_name[name]]
+    version = version_col.selectbox("Version", numbers, key="history_alias_version")
+    now = held.get(alias)
+    st.caption(
+        f"'{markdown_text(alias)}' is on version {now}."
+        if now
+        else f"No version has '{markdown_text(alias)}' yet."
+    )
+    move, remove = st.columns(2)
+    if move.button(f"Point it at version {version}", disabled=not alias or now == version, key="alias_move"):
+        _changed(lambda: tracker.set_alias(name, alias, version))
+    if remove.button("Remove it", disabled=now is None, key="alias_remove"):
+        _changed(lambda: tracker.remove_alias(name, alias))
+
+
+def _changed(action: Callable[[], None]) -> None:
+    try:
+        action()
+    except MLCoreError as exc:
+        show_problem(exc)
+        return
+    registered_versions.clear()  # the Deploy page names aliases too
+    st.rerun()
 
 
 @st.fragment(run_every=2)

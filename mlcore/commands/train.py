@@ -61,6 +61,11 @@ def run(args: argparse.Namespace) -> int:
     from mlcore.train.leaderboard import leaderboard
     from mlcore.train.session import TrainingSession
 
+    if args.project:  # MLflow's store opens (seconds of imports) in the background while the data loads
+        from mlcore.track.home import workbench_home
+        from mlcore.track.recorder import recorder_for
+
+        recorder_for(workbench_home())
     request = build_request(args)
     kept = _project(args.project, request) if args.project else None
     session = TrainingSession(request, workers=args.workers)

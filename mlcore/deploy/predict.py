@@ -98,12 +98,15 @@ class Prediction:
 def prepare_rows(frame: pd.DataFrame, schema: ModelSchema) -> tuple[pd.DataFrame, list[str]]:
     """The model's input columns from `frame`, converted to their training types, plus notes."""
     names = [str(c) for c in frame.columns]
-    frame = frame.set_axis(names, axis=1)
-    missing = [f.name for f in schema.features if f.name not in names]
+    if names != list(frame.columns):
+        frame = frame.set_axis(names, axis=1)
+    given = set(names)
+    missing = [name for name in schema.names if name not in given]
     if missing:
         raise MissingColumnsError(missing, schema.target)
     notes: list[str] = []
-    extra = [n for n in names if n not in set(schema.names) and n != schema.target]
+    known = set(schema.names)
+    extra = [n for n in names if n not in known and n != schema.target]
     if extra:
         shown = ", ".join(f"'{n}'" for n in extra[:8]) + (" …" if len(extra) > 8 else "")
         notes.append(f"{len(extra)} column(s) the model does not use were ignored: {shown}.")
@@ -121,16 +124,27 @@ def prepare_rows(frame: pd.DataFrame, schema: ModelSchema) -> tuple[pd.DataFrame
 # ---------- predicting ----------
 
 
-def predict_frame(predictor: Predictor, frame: pd.DataFrame) -> Prediction:
-    """Predictions (and class probabilities) for every row, appended to the rows as given."""
+def predict_values(
+    predictor: Predictor, frame: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+    """Labels (or values) and class probabilities for every row, and the notes on what was converted:
+    the Predict page's rules and decision rule, without the table (the REST API answers these)."""
     if frame.empty:
         raise PredictInputError("The file has no rows to predict.", "Add rows below the header.")
     X, notes = prepare_rows(frame, predictor.schema)
-    pipeline, schema = predictor.pipeline, predictor.schema
-    target = schema.target
-    prediction_column = _free_name(f"predicted {target}", frame.columns)
     rule = predictor.rule
-    labels, proba = decide(pipeline, X, schema.task is Task.CLASSIFICATION, rule.to_dict() if rule else None)
+    classification = predictor.schema.task is Task.CLASSIFICATION
+    labels, proba = decide(predictor.pipeline, X, classification, rule.to_dict() if rule else None)
+    if rule is not None:
+        notes.append(rule.sentence())
+    return np.asarray(labels), proba, notes
+
+
+def predict_frame(predictor: Predictor, frame: pd.DataFrame) -> Prediction:
+    """Predictions (and class probabilities) for every row, appended to the rows as given."""
+    labels, proba, notes = predict_values(predictor, frame)
+    pipeline, schema = predictor.pipeline, predictor.schema
+    prediction_column = _free_name(f"predicted {schema.target}", frame.columns)
     added: dict[str, Any] = {prediction_column: labels}
     probability_columns: list[str] = []
     if proba is not None:
@@ -138,8 +152,6 @@ def predict_frame(predictor: Predictor, frame: pd.DataFrame) -> Prediction:
             name = _free_name(f"probability {label}", [*frame.columns, *added])
             added[name] = proba[:, j]
             probability_columns.append(name)
-    if rule is not None:
-        notes.append(rule.sentence())
     result = pd.concat([frame, pd.DataFrame(added, index=frame.index)], axis=1)
     return Prediction(result, prediction_column, tuple(probability_columns), tuple(notes))
 
@@ -194,7 +206,13 @@ def _escaped(column: pd.Series) -> pd.Series:
     ):
         return column
     column = column.astype(object)
-    risky = column.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).to_numpy(dtype=bool)
+    try:  # each distinct value checked once (labels repeat: a column of classes has a handful)
+        formulas = [
+            v for v in pd.unique(column.to_numpy()) if isinstance(v, str) and v.startswith(FORMULA_START)
+        ]
+        risky = column.isin(formulas).to_numpy(dtype=bool) if formulas else np.zeros(len(column), bool)
+    except TypeError:  # unhashable cells (lists read from JSON)
+        risky = column.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).to_numpy(dtype=bool)
     if risky.any():
         column = column.copy()
         column[risky] = "'" + column[risky].astype(str)

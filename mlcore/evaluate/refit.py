@@ -22,9 +22,9 @@ from mlcore.evaluate.holdout import EvalError, ScoreKind, ThresholdAnalysis
 from mlcore.metrics import METRICS, score
 from mlcore.results import Entry, ResultStore
 from mlcore.schema import Task
-from mlcore.train.fit import predict, sample
+from mlcore.train.fit import FoldPredictions, predict, sample
 from mlcore.train.models import HyperParam, get_model
-from mlcore.train.runs import Run
+from mlcore.train.runs import OutOfFold, Run
 from mlcore.train.split import Split, make_split
 
 Report = Callable[[dict[str, Any]], None]
@@ -96,49 +96,21 @@ def light(run: Run) -> Run:
 # ---------- pooled out-of-fold predictions ----------
 
 
-@dataclass(frozen=True)
-class OutOfFold:
-    """Every training row's prediction from the fold model that did not see it."""
-
-    run_id: str
-    index: np.ndarray  # frame index labels
-    fold: np.ndarray  # fold number (1-based) per row
-    y_true: np.ndarray
-    y_pred: np.ndarray
-    proba: np.ndarray | None
-    classes: tuple[Any, ...] | None
-    decision: np.ndarray | None = None  # binary models without probabilities: the second class's score
-
-
 def out_of_fold(report: Report, run: Run, dataset: Dataset) -> OutOfFold:
-    """Refit the run's pipeline on each fold exactly as training did and predict the held-out part."""
+    """The training rows' pooled out-of-fold predictions: those training kept, else (a run restored
+    from an older project) the run's pipeline refitted on each fold exactly as training did."""
     s = _setup(run, dataset)
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]] = []
-    classes = None
+    if run.oof is not None:
+        return run.oof
+    pooled = FoldPredictions()
     for i, (fit_pos, val_pos) in enumerate(s.split.folds):
         fit_rows = s.split.train[sample(fit_pos, s.y[s.split.train], s.cap, run.seed, s.classification)]
         val_rows = s.split.train[val_pos]
         pipeline = _fit(clone(run.pipeline), s.X.iloc[fit_rows], s.y[fit_rows])
         y_pred, proba, decision, _ = predict(pipeline, s.X.iloc[val_rows])
-        fold_classes = getattr(pipeline, "classes_", None)
-        if classes is not None and fold_classes is not None and list(fold_classes) != list(classes):
-            proba = decision = None  # a fold missed a class: its scores cannot be pooled with the others
-        classes = fold_classes if classes is None else classes
-        one_score = decision if decision is not None and decision.ndim == 1 else None
-        parts.append((val_rows, np.full(len(val_rows), i + 1), y_pred, proba, one_score))
+        pooled.add(val_rows, pipeline, y_pred, proba, decision)
         report({"progress": (i + 1) / len(s.split.folds), "message": f"fold {i + 1} of {len(s.split.folds)}"})
-    rows = np.concatenate([p[0] for p in parts])
-    probas, decisions = [p[3] for p in parts], [p[4] for p in parts]
-    return OutOfFold(
-        run.id,
-        dataset.frame.index.to_numpy()[rows],
-        np.concatenate([p[1] for p in parts]),
-        s.y[rows],
-        np.concatenate([p[2] for p in parts]),
-        None if any(p is None for p in probas) else np.vstack(probas),
-        tuple(classes) if classes is not None else None,
-        None if any(d is None for d in decisions) else np.concatenate(decisions),
-    )
+    return pooled.pooled(dataset.frame.index.to_numpy(), s.y)
 
 
 def oof_threshold(oof: OutOfFold, run: Run, kind: ScoreKind) -> ThresholdAnalysis | None:

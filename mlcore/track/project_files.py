@@ -9,6 +9,7 @@ dataset and a model with types off the allow-list are each a `ProjectFileError`.
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
@@ -23,10 +24,11 @@ from mlcore.deploy.sandbox import load_checked
 from mlcore.errors import MLCoreError
 from mlcore.schema import ColumnInfo, ColumnType, Role, Task
 from mlcore.train.prep_spec import PrepSpec
-from mlcore.train.runs import Run, RunStatus
+from mlcore.train.runs import OutOfFold, Run, RunStatus
 from mlcore.train.split import SplitSpec
 
-PREDICTIONS = "predictions.arrow"  # a run's holdout predictions, beside run.json
+PREDICTIONS = "predictions.arrow"  # a run's holdout and out-of-fold predictions, beside run.json
+OOF_CLASSES = "mlcore.oof_classes"  # the Arrow metadata key naming the out-of-fold predictions' classes
 MAX_STORED_PREDICTIONS = 1_000_000  # holdout rows whose predictions a run keeps (a uniform sample beyond)
 MODELS_CACHED = 16  # fitted pipelines read back and kept in memory, shared by every session
 _TUPLE = "__tuple__"  # how a tuple parameter (hidden layer sizes, say) is written in JSON
@@ -148,7 +150,7 @@ def dataset_from(meta: Any, parquet: bytes) -> Dataset:
 def run_meta(run: Run, has_model: bool) -> dict[str, Any]:
     """The run without its arrays and pipeline, as JSON-safe values; `has_model` says whether its
     `.skops` file is kept beside it."""
-    skipped = {"holdout_index", "y_true", "y_pred", "proba", "fitted", "load_fitted"}
+    skipped = {"holdout_index", "y_true", "y_pred", "proba", "oof", "fitted", "load_fitted"}
     meta = {f.name: getattr(run, f.name) for f in fields(Run) if f.name not in skipped}
     meta["prep"], meta["split"] = run.prep.to_dict(), run.split.to_dict()
     meta["has_model"] = has_model
@@ -156,9 +158,11 @@ def run_meta(run: Run, has_model: bool) -> dict[str, Any]:
 
 
 def predictions_bytes(run: Run, seed: int = 0) -> bytes | None:
-    """The holdout's index labels, true values, predictions and class probabilities as an Arrow IPC
-    file (read back in a fraction of Parquet's time: a project of hundreds of runs opens at once);
-    a uniform sample of `MAX_STORED_PREDICTIONS` rows for a larger holdout."""
+    """The holdout's and the training rows' out-of-fold predictions as one Arrow IPC file (read back
+    in a fraction of Parquet's time: a project of hundreds of runs opens at once): index labels, true
+    values, predictions, class probabilities, and the fold (0 for holdout rows). A holdout over
+    `MAX_STORED_PREDICTIONS` rows keeps a uniform sample; out-of-fold predictions over it are not kept
+    (Evaluate refits them when asked)."""
     import pyarrow as pa
 
     if run.y_true is None or run.holdout_index is None:
@@ -166,13 +170,17 @@ def predictions_bytes(run: Run, seed: int = 0) -> bytes | None:
     keep = np.arange(len(run.y_true))
     if len(keep) > MAX_STORED_PREDICTIONS:
         keep = np.sort(np.random.default_rng(seed).choice(keep, MAX_STORED_PREDICTIONS, replace=False))
-    columns = {"index": run.holdout_index[keep], "y_true": run.y_true[keep]}
-    if run.y_pred is not None:
-        columns["y_pred"] = run.y_pred[keep]
-    if run.proba is not None:
-        columns.update({f"proba_{i}": run.proba[keep, i] for i in range(run.proba.shape[1])})
+    oof = run.oof if run.oof is not None and len(run.oof.index) <= MAX_STORED_PREDICTIONS else None
+    width = next((p.shape[1] for p in (run.proba, oof and oof.proba) if p is not None), None)
+    y_pred = run.y_pred[keep] if run.y_pred is not None else run.y_true[keep]  # None: no holdout rows
+    parts = [_part(run.holdout_index[keep], run.y_true[keep], y_pred, _rows(run.proba, keep), width=width)]
+    metadata = {}
+    if oof is not None:
+        parts.append(_part(oof.index, oof.y_true, oof.y_pred, oof.proba, oof.fold, oof.decision, width))
+        metadata[OOF_CLASSES] = json.dumps(encode(None if oof.classes is None else list(oof.classes)))
+    columns = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
     try:
-        table = pa.table(columns)
+        table = pa.table(columns, metadata=metadata)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:  # a target column of mixed types
         raise ProjectFileError(
             f"The run's predictions could not be saved ({exc}).",
@@ -184,19 +192,69 @@ def predictions_bytes(run: Run, seed: int = 0) -> bytes | None:
     return out.getvalue().to_pybytes()
 
 
+def _rows(values: np.ndarray | None, keep: np.ndarray) -> np.ndarray | None:
+    return None if values is None else values[keep]
+
+
+def _part(
+    index: np.ndarray,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    proba: np.ndarray | None,
+    fold: np.ndarray | None = None,
+    decision: np.ndarray | None = None,
+    width: int | None = None,
+) -> dict[str, np.ndarray]:
+    """One part's columns; scores a part lacks (or whose classes differ) are NaN, which a probability
+    or a score never is."""
+    n = len(index)
+    columns = {"index": index, "y_true": y_true, "y_pred": y_pred}
+    columns["fold"] = np.zeros(n, np.int16) if fold is None else fold.astype(np.int16)
+    usable = proba is not None and proba.shape[1] == width
+    for i in range(width or 0):
+        columns[f"proba_{i}"] = proba[:, i] if usable else np.full(n, np.nan)
+    columns["decision"] = decision.astype(float) if decision is not None else np.full(n, np.nan)
+    return columns
+
+
 def _read_predictions(data: bytes) -> dict[str, Any]:
     import pyarrow as pa
 
     with pa.ipc.open_file(pa.BufferReader(data)) as reader:
         table = reader.read_all()
     columns = {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
-    proba = [columns[name] for name in table.column_names if name.startswith("proba_")]
-    return {
-        "holdout_index": columns["index"],
-        "y_true": columns["y_true"],
-        "y_pred": columns.get("y_pred"),
-        "proba": np.column_stack(proba).astype(float) if proba else None,
+    metadata = table.schema.metadata or {}
+    fold = columns.get("fold", np.zeros(table.num_rows, np.int16))
+    holdout = fold == 0
+
+    def scores(rows: np.ndarray) -> np.ndarray | None:
+        proba = [columns[name][rows] for name in table.column_names if name.startswith("proba_")]
+        stacked = np.column_stack(proba).astype(float) if proba else None
+        return None if stacked is None or not len(stacked) or np.isnan(stacked).all() else stacked
+
+    def optional(name: str, rows: np.ndarray) -> np.ndarray | None:
+        return None if name not in columns else columns[name][rows]
+
+    values = {
+        "holdout_index": columns["index"][holdout],
+        "y_true": columns["y_true"][holdout],
+        "y_pred": optional("y_pred", holdout) if holdout.any() else None,
+        "proba": scores(holdout),
     }
+    if not holdout.all():
+        rows = ~holdout
+        decision = columns["decision"][rows].astype(float)
+        classes = decode(json.loads(metadata[OOF_CLASSES.encode()]))
+        values["oof"] = OutOfFold(
+            columns["index"][rows],
+            fold[rows].astype(int),
+            columns["y_true"][rows],
+            columns["y_pred"][rows],
+            scores(rows),
+            None if classes is None else tuple(classes),
+            None if np.isnan(decision).all() else decision,
+        )
+    return values
 
 
 def run_from(meta: Any, predictions: bytes | None, model_file: Path | None) -> Run:

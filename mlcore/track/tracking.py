@@ -1,5 +1,5 @@
 """Every run in MLflow: params, metrics, tags, the dataset as its input, the fitted pipeline as an
-MLflow model in skops format, the holdout predictions; and MLflow's model registry.
+MLflow model in skops format, the holdout and out-of-fold predictions; and MLflow's model registry.
 
 Only `MlflowClient` is used (no fluent `mlflow.start_run`), so threads and sessions never share an
 active run. The embedded SQLite store is created once per home under a file lock (several processes
@@ -27,6 +27,7 @@ import pandas as pd
 
 from mlcore import __version__
 from mlcore.dataset import Dataset
+from mlcore.deploy.predict import escape_formulas
 from mlcore.errors import MLCoreError
 from mlcore.track.files import locked, remove_folder
 from mlcore.track.home import is_embedded
@@ -83,6 +84,7 @@ class Tracker:
         self._client: Any = None
         self._lock = threading.Lock()  # one writer per process; other processes are retried
         self._inputs: dict[str, Any] = {}  # dataset hash → its MLflow input, for the latest datasets
+        self._experiments: dict[tuple[str, str], str] = {}  # (project id, name) → experiment id
 
     @property
     def client(self) -> Any:
@@ -112,6 +114,12 @@ class Tracker:
 
     def experiment_id(self, project_id: str, project_name: str) -> str:
         """The project's experiment, made on first use (named after the project, found by its tag)."""
+        key = (project_id, project_name)
+        if key not in self._experiments:
+            self._experiments[key] = self._experiment_id(project_id, project_name)
+        return self._experiments[key]
+
+    def _experiment_id(self, project_id: str, project_name: str) -> str:
         client = self.client
         name = f"{project_name} [{project_id}]"
         found = self.call(
@@ -176,20 +184,17 @@ class Tracker:
                 )
             )
         self._log_input(rid, dataset)
-        with tempfile.TemporaryDirectory() as folder:
+        with tempfile.TemporaryDirectory() as folder:  # the artifacts as a tree, logged in one call
+            root = Path(folder)
             if model is not None:
-                save_mlflow_model(Path(folder) / MODEL_PATH, run, dataset, model)
-                self.call(lambda: client.log_artifacts(rid, str(Path(folder) / MODEL_PATH), MODEL_PATH))
-            for name, content in (files or {}).items():
-                path = Path(folder) / "files" / name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(content)
-            if files:
-                self.call(lambda: client.log_artifacts(rid, str(Path(folder) / "files")))
-            if run.y_true is not None:
-                predictions = Path(folder) / "holdout_predictions.csv"
-                holdout_frame(run).to_csv(predictions, index=False)
-                self.call(lambda: client.log_artifact(rid, str(predictions), "predictions"))
+                save_mlflow_model(root / MODEL_PATH, run, dataset, model)
+            written = dict(files or {})
+            for name, table in prediction_tables(run).items():  # labels are the user's text: escaped
+                written[f"predictions/{name}"] = escape_formulas(table).to_csv(index=False).encode()
+            for name, content in written.items():
+                (root / name).parent.mkdir(parents=True, exist_ok=True)
+                (root / name).write_bytes(content)
+            self.call(lambda: client.log_artifacts(rid, folder))
         self.call(lambda: client.set_terminated(rid, _MLFLOW_STATUS[run.status]))
         return rid
 
@@ -328,6 +333,7 @@ class Tracker:
         """Delete the project's experiment with its runs, and in the embedded store its artifacts
         (models, predictions) too; a server keeps deleted experiments until its own `mlflow gc`."""
         client = self.client
+        self._experiments = {k: v for k, v in self._experiments.items() if k[0] != project_id}
         for experiment in self.call(
             lambda: client.search_experiments(filter_string=f"tags.`{PROJECT_TAG}` = '{project_id}'")
         ):
@@ -362,7 +368,11 @@ class Tracker:
         return self._version_info(self.call(lambda: client.get_model_version(name, version.version)))
 
     def set_alias(self, name: str, alias: str, version: str) -> None:
+        """Point `alias` at `version` of the model; the version that had it loses it."""
         self.call(lambda: self.client.set_registered_model_alias(name, alias, version))
+
+    def remove_alias(self, name: str, alias: str) -> None:
+        self.call(lambda: self.client.delete_registered_model_alias(name, alias))
 
     def model_versions(self) -> list[ModelVersionInfo]:
         """Every version of every registered model, newest first."""
@@ -436,12 +446,28 @@ def run_metrics(run: Run) -> list[tuple[str, float, int]]:
     return [(k, float(v), step) for k, v, step in rows if v == v]  # NaN is not a score
 
 
-def holdout_frame(run: Run) -> pd.DataFrame:
-    """The holdout's predictions as a table (class probabilities named by class)."""
-    frame = pd.DataFrame({"row": run.holdout_index, "actual": run.y_true, "predicted": run.y_pred})
-    if run.proba is not None and run.classes is not None:
-        for i, label in enumerate(run.classes):
-            frame[f"probability {label}"] = run.proba[:, i]
+def prediction_tables(run: Run) -> dict[str, pd.DataFrame]:
+    """The run's predictions as tables by file name: the holdout's, and the training rows' out-of-fold
+    ones with the fold that predicted each (class probabilities named by class)."""
+    tables = {}
+    if run.y_true is not None and len(run.y_true):
+        holdout = {"row": run.holdout_index, "actual": run.y_true, "predicted": run.y_pred}
+        tables["holdout_predictions.csv"] = _with_scores(pd.DataFrame(holdout), run.proba, run.classes)
+    if run.oof is not None:
+        oof = run.oof
+        columns = {"row": oof.index, "fold": oof.fold, "actual": oof.y_true, "predicted": oof.y_pred}
+        frame = pd.DataFrame(columns)
+        frame = _with_scores(frame, oof.proba, oof.classes)
+        if oof.decision is not None:
+            frame["score"] = oof.decision
+        tables["oof_predictions.csv"] = frame
+    return tables
+
+
+def _with_scores(frame: pd.DataFrame, proba: Any, classes: Any) -> pd.DataFrame:
+    if proba is not None and classes is not None:
+        for i, label in enumerate(classes):
+            frame[f"probability {label}"] = proba[:, i]
     return frame
 
 

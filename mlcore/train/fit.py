@@ -30,7 +30,7 @@ from mlcore.train.errors import TrainInputError, explain_failure
 from mlcore.train.models import get_model
 from mlcore.train.pipeline_description import oversampling_note
 from mlcore.train.prep import build_pipeline
-from mlcore.train.runs import ModelChoice, Run, RunStatus, TrainRequest
+from mlcore.train.runs import ModelChoice, OutOfFold, Run, RunStatus, TrainRequest
 from mlcore.train.split import Split, make_split
 
 OnFold = Callable[[int, int], None]
@@ -189,14 +189,56 @@ def predict(pipeline: Any, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | No
     return y_pred, proba, decision, time.perf_counter() - start
 
 
+class FoldPredictions:
+    """Each fold's predictions for its validation rows, pooled into one `OutOfFold` at the end."""
+
+    def __init__(self) -> None:
+        self.classes: Any = None
+        self._parts: list[tuple[np.ndarray, int, np.ndarray, np.ndarray | None, np.ndarray | None]] = []
+
+    def add(
+        self,
+        rows: np.ndarray,
+        pipeline: Any,
+        y_pred: np.ndarray,
+        proba: np.ndarray | None,
+        decision: np.ndarray | None,
+    ) -> None:
+        """One fold: the positions of its validation rows and what its model said about them."""
+        fold_classes = getattr(pipeline, "classes_", None)
+        if self.classes is not None and fold_classes is not None and list(fold_classes) != list(self.classes):
+            proba = decision = None  # a fold missed a class: its scores cannot be pooled with the others
+        self.classes = fold_classes if self.classes is None else self.classes
+        one_score = decision if decision is not None and decision.ndim == 1 else None
+        self._parts.append((rows, len(self._parts) + 1, y_pred, proba, one_score))
+
+    def pooled(self, index: np.ndarray, y: np.ndarray) -> OutOfFold | None:
+        """Every validation row once, named by its label in `index`; None when there were no folds."""
+        if not self._parts:
+            return None
+        rows = np.concatenate([p[0] for p in self._parts])
+        probas, decisions = [p[3] for p in self._parts], [p[4] for p in self._parts]
+        return OutOfFold(
+            index[rows],
+            np.concatenate([np.full(len(p[0]), p[1]) for p in self._parts]),
+            y[rows],
+            np.concatenate([p[2] for p in self._parts]),
+            None if any(p is None for p in probas) else np.vstack(probas),
+            tuple(self.classes) if self.classes is not None else None,
+            None if any(d is None for d in decisions) else np.concatenate(decisions),
+        )
+
+
 @dataclass
 class CVResult:
-    """Scores per fold and per metric, timings, and the convergence notes met on the way."""
+    """Scores per fold and per metric, the validation rows' predictions, timings, and the
+    convergence notes met on the way."""
 
     fold_scores: dict[str, list[float]] = field(default_factory=dict)
     fit_times: list[float] = field(default_factory=list)
     predict_times: list[float] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    predictions: FoldPredictions = field(default_factory=FoldPredictions)
 
     def mean(self, metric: str) -> float:
         return _nan_stat(np.nanmean, self.fold_scores.get(metric, []))
@@ -246,6 +288,7 @@ def _cross_validate(
         result.fit_times.append(_fit(pipeline, X.iloc[fit_rows], y[fit_rows], result.warnings))
         y_pred, proba, decision, seconds = predict(pipeline, X.iloc[val_rows])
         result.predict_times.append(seconds)
+        result.predictions.add(val_rows, pipeline, y_pred, proba, decision)
         classes = getattr(pipeline, "classes_", None)
         for name, value in score(task, y[val_rows], y_pred, proba, decision, classes).items():
             result.fold_scores.setdefault(name, []).append(value)
@@ -312,6 +355,7 @@ def train_model(
         y_pred=y_pred,
         proba=proba,
         classes=tuple(classes) if classes is not None else None,
+        oof=cv.predictions.pooled(dataset.frame.index.to_numpy(), y),
         fit_seconds=float(np.mean(cv.fit_times)) if cv.fit_times else final_fit,
         predict_seconds=float(np.mean(cv.predict_times)) if cv.predict_times else holdout_predict,
         total_seconds=time.perf_counter() - started,

@@ -59,6 +59,20 @@ class TrainRequest:
 
 
 @dataclass(frozen=True)
+class OutOfFold:
+    """Every training row's prediction from the fold model that did not see it (pooled over the
+    cross-validation folds, in fold order)."""
+
+    index: np.ndarray  # frame index labels
+    fold: np.ndarray  # fold number (1-based) per row
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    proba: np.ndarray | None
+    classes: tuple[Any, ...] | None
+    decision: np.ndarray | None = None  # binary models without probabilities: the second class's score
+
+
+@dataclass(frozen=True)
 class Run:
     """One trained model with everything needed to compare, explain and reproduce it."""
 
@@ -85,6 +99,7 @@ class Run:
     y_pred: np.ndarray | None = None
     proba: np.ndarray | None = None  # holdout class probabilities, columns in `classes` order
     classes: tuple[Any, ...] | None = None
+    oof: OutOfFold | None = None  # the training rows' out-of-fold predictions (None without CV)
     fit_seconds: float = float("nan")  # mean per fold (the final fit when there is no CV)
     predict_seconds: float = float("nan")
     total_seconds: float = 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,12 @@ def binary():
 @pytest.fixture(scope="module")
 def iris():
     return _runs("iris", "logistic_regression", "naive_bayes")
+
+
+def _older(runs: list) -> list:
+    """The runs as a project saved before training kept out-of-fold predictions holds them (new ids,
+    as the page's caches are per run id)."""
+    return [replace(r, oof=None, id=r.id[::-1]) for r in runs]
 
 
 def _open(dataset=None, runs=()) -> AppTest:
@@ -137,13 +144,19 @@ def test_confusion_matrices_side_by_side_counts_and_shares(binary):
     assert np.allclose(_array(heat["z"]).sum(axis=1), 1.0)
 
 
-def test_out_of_fold_matrices_are_computed_on_demand(binary):
+@pytest.mark.parametrize("kept", [True, False], ids=["kept by training", "an older project's runs"])
+def test_out_of_fold_matrices_are_drawn_or_computed_on_demand(binary, kept):
     dataset, runs = binary
+    runs = runs if kept else _older(runs)
     at = _open(dataset, runs)
     _tab(at, "Confusion matrices")
     at.segmented_control(key="evaluate_cm_source").set_value("oof").run()
-    assert not _charts(at) and "No confusion matrices" not in _text(at)  # nothing drawn until asked
-    next(b for b in at.button if b.label == "Compute out-of-fold predictions").click().run()
+    asked = [b for b in at.button if b.label == "Compute out-of-fold predictions"]
+    if kept:
+        assert not asked  # drawn at once
+    else:
+        assert not _charts(at) and "No confusion matrices" not in _text(at)  # nothing drawn until asked
+        asked[0].click().run()
     deadline = time.monotonic() + 120
     while len(next(iter(_charts(at).values()), {"data": ()})["data"]) < 3:  # models finish one by one
         assert time.monotonic() < deadline and not at.exception
@@ -151,7 +164,7 @@ def test_out_of_fold_matrices_are_computed_on_demand(binary):
         at.run()
     (grid,) = _charts(at).values()
     best = max(runs, key=lambda r: r.cv_mean["accuracy"])
-    oof = refit.out_of_fold(lambda _: None, best, dataset)
+    oof = refit.out_of_fold(lambda _: None, replace(best, oof=None), dataset)  # refitted here, to compare
     expected = skm.confusion_matrix(oof.y_true, oof.y_pred, labels=list(best.classes))
     assert np.array_equal(_array(grid["data"][0]["z"]), expected)
     assert expected.sum() == len(dataset.frame) - len(best.y_true)  # every training row once
@@ -159,6 +172,7 @@ def test_out_of_fold_matrices_are_computed_on_demand(binary):
 
 def test_threshold_slider_updates_the_confusion_matrix(binary):
     dataset, runs = binary
+    runs = _older(runs)  # chosen on the holdout until out-of-fold predictions are computed
     at = _open(dataset, runs)
     _tab(at, "Threshold")
     run = max(runs, key=lambda r: r.cv_mean["accuracy"])
@@ -182,22 +196,33 @@ def test_threshold_slider_updates_the_confusion_matrix(binary):
 
 
 @pytest.mark.parametrize(
-    ("model", "kind"), [("logistic_regression", "probability"), ("linear_svm", "decision")]
+    ("model", "kind", "kept"),
+    [
+        ("logistic_regression", "probability", True),
+        ("linear_svm", "decision", True),
+        ("logistic_regression", "probability", False),
+    ],
 )
-def test_the_best_threshold_is_chosen_on_out_of_fold_rows_once_computed(binary, model, kind):
+def test_the_best_threshold_is_chosen_on_out_of_fold_rows(binary, model, kind, kept):
+    """At once where training kept the out-of-fold predictions; once computed for an older run."""
     dataset, runs = binary
+    runs = runs if kept else _older(runs)
     at = _open(dataset, runs)
     _tab(at, "Threshold")
     run = next(r for r in runs if r.model_key == model)
     at.selectbox(key="evaluate_threshold_run").set_value(run.id).run()
     at.selectbox(key="evaluate_threshold_metric").set_value("mcc").run()
-    next(b for b in at.button if b.label.startswith("Choose it on the training rows")).click().run()
+    asked = [b for b in at.button if b.label.startswith("Choose it on the training rows")]
+    assert len(asked) == (not kept)
+    if asked:
+        asked[0].click().run()
     deadline = time.monotonic() + 120
     while "Best Matthews correlation on the training rows" not in _text(at):
         assert time.monotonic() < deadline and not at.exception
         time.sleep(0.5)
         at.run()
-    chooser = refit.oof_threshold(refit.out_of_fold(lambda _: None, run, dataset), run, kind)
+    refitted = refit.out_of_fold(lambda _: None, replace(run, oof=None), dataset)
+    chooser = refit.oof_threshold(refitted, run, kind)
     best, holdout = chooser.best("mcc"), evaluate_run(run, dataset).threshold
     assert f"**{best.value('mcc'):.3f}** at threshold **{best.threshold:.3f}**" in _text(at)
     assert f"Matthews correlation **{holdout.at(best.threshold).value('mcc'):.3f}**" in _text(at)

@@ -382,16 +382,28 @@ def _quiet(event):
     assert 0 < event["progress"] <= 1
 
 
-def test_out_of_fold_predictions_reproduce_the_fold_scores(binary):
+@pytest.mark.parametrize("source", ["kept by training", "refitted"])
+def test_out_of_fold_predictions_reproduce_the_fold_scores(binary, source):
     dataset, runs = binary
     run = runs["logistic_regression"]
-    oof = refit.out_of_fold(_quiet, run, dataset)
+    oof = refit.out_of_fold(_quiet, run if source == "kept by training" else replace(run, oof=None), dataset)
     assert len(oof.index) == len(dataset.frame) - len(run.y_true)  # every training row once
     assert not set(oof.index) & set(run.holdout_index)
     for fold in (1, 2, 3):
         rows = oof.fold == fold
         assert skm.accuracy_score(oof.y_true[rows], oof.y_pred[rows]) == run.fold_scores["accuracy"][fold - 1]
     assert oof.proba.shape == (len(oof.index), 2) and oof.classes == run.classes
+
+
+def test_the_out_of_fold_predictions_training_keeps_are_those_a_refit_makes(binary):
+    dataset, runs = binary
+    for run in (runs["logistic_regression"], runs["linear_svm"]):
+        kept, refitted = run.oof, refit.out_of_fold(_quiet, replace(run, oof=None), dataset)
+        assert kept is not None and refit.out_of_fold(_quiet, run, dataset) is kept
+        for name in ("index", "fold", "y_true", "y_pred", "proba", "decision"):
+            a, b = getattr(kept, name), getattr(refitted, name)
+            assert (a is None and b is None) or np.array_equal(a, b), name
+        assert kept.classes == refitted.classes == run.classes
 
 
 @pytest.mark.parametrize(

@@ -62,6 +62,9 @@ def _assert_same_runs(before: list[Run], after: list[Run], frame: pd.DataFrame) 
         np.testing.assert_array_equal(new.y_pred, old.y_pred)
         np.testing.assert_allclose(new.proba, old.proba)
         assert new.classes == old.classes and new.class_counts == old.class_counts
+        assert old.oof is not None and new.oof.classes == old.oof.classes  # out-of-fold, kept as trained
+        for name in ("index", "fold", "y_true", "y_pred", "proba"):
+            np.testing.assert_array_equal(getattr(new.oof, name), getattr(old.oof, name))
         X = _features(old, frame)
         np.testing.assert_array_equal(new.pipeline.predict(X), old.pipeline.predict(X))
 

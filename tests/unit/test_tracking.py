@@ -11,11 +11,13 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import mlflow
 import numpy as np
+import pandas as pd
 import pytest
 from model_helpers import plain_env
 from track_helpers import free_port, log_copies, mlflow_server
@@ -23,7 +25,7 @@ from track_helpers import free_port, log_copies, mlflow_server
 from mlcore.data.samples import load_sample
 from mlcore.track.project_files import ProjectSettings, model_bytes
 from mlcore.track.projects import ProjectStore
-from mlcore.track.recorder import Recorder
+from mlcore.track.recorder import TRACKING_NICE, Recorder
 from mlcore.track.tracking import STATUS_TAG, WRITER_TAG, Tracker, TrackingError, mark_interrupted
 from mlcore.train.fit import train_model
 from mlcore.train.runs import ModelChoice, Run, TrainRequest
@@ -91,7 +93,16 @@ def test_a_tracked_run_has_its_spec_scores_tags_and_a_model_mlflow_loads(uri, tm
     np.testing.assert_array_equal(served.predict(X), run.pipeline.predict(X))
     assert served.metadata.signature is not None and served.metadata.saved_input_example_info is not None
     artifacts = {a.path for a in tracker.client.list_artifacts(rid, "predictions")}
-    assert artifacts == {"predictions/holdout_predictions.csv"}
+    assert artifacts == {"predictions/holdout_predictions.csv", "predictions/oof_predictions.csv"}
+    folder = Path(tracker.client.download_artifacts(rid, "predictions", str(tmp_path / "got")))
+    holdout = pd.read_csv(folder / "holdout_predictions.csv")
+    assert (holdout["actual"] == holdout["predicted"]).mean() == pytest.approx(run.holdout["accuracy"])
+    oof = pd.read_csv(folder / "oof_predictions.csv")
+    assert sorted(oof["row"]) == sorted(set(dataset.frame.index) - set(run.holdout_index))
+    by_fold = [(part["actual"] == part["predicted"]).mean() for _, part in oof.groupby("fold")]
+    assert by_fold == pytest.approx(list(run.fold_scores["accuracy"]))  # each fold's own score
+    probabilities = oof[[f"probability {c}" for c in run.classes]].to_numpy()
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
 
 
 def test_a_run_registered_with_aliases_is_listed(uri, tmp_path, trained):
@@ -218,6 +229,21 @@ def test_the_experiment_follows_the_project_name_and_keeps_artifacts_in_the_home
     assert Path(tracker.client.get_experiment(first).artifact_location.removeprefix("file://")) == (
         tmp_path / "artifacts" / "abcdef012345"
     )
+
+
+def test_logging_to_mlflow_runs_at_a_lower_cpu_priority_than_saving_runs(tmp_path):
+    """Training goes first: the thread that logs to MLflow has nice 10 (bench/bench_track.py), the one
+    that saves runs into their project (what a reload reopens) keeps the process's priority."""
+    home = tmp_path / "home"
+    Recorder(ProjectStore(home), Tracker(f"sqlite:///{home / 'mlflow.db'}", home))
+    threads = {t.name: t.native_id for t in threading.enumerate()}
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    lowered = max(base, TRACKING_NICE)  # a process already niced further stays so
+    deadline = time.monotonic() + 10
+    while os.getpriority(os.PRIO_PROCESS, threads["mlcore-recorder-tracker"]) != lowered:  # set as it starts
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert os.getpriority(os.PRIO_PROCESS, threads["mlcore-recorder-saver"]) == base
 
 
 def test_a_search_is_a_parent_run_with_one_child_run_per_trial(tmp_path):
