@@ -145,6 +145,9 @@ def skops_bytes(pipeline: Any) -> bytes:
     return sio.dumps(pipeline)
 
 
+PLATFORM_MARKERS = {"uvloop": '; sys_platform != "win32"'}  # libraries that exist for some systems only
+
+
 def requirements_text(pipeline: Any, extra: tuple[str, ...] = ()) -> str:
     """Pinned versions of every library the bundle's files use."""
     names = ["numpy", "pandas", "scipy", "scikit-learn", "joblib", "cloudpickle", "threadpoolctl"]
@@ -157,7 +160,11 @@ def requirements_text(pipeline: Any, extra: tuple[str, ...] = ()) -> str:
         names.append("xgboost")
     names += ["skops", *extra]
     lines = [f"# Python {platform.python_version()} (model.joblib needs the same minor version)"]
-    lines += [f"{name}=={version}" for name in dict.fromkeys(names) if (version := installed_version(name))]
+    lines += [
+        f"{name}=={version}{PLATFORM_MARKERS.get(name, '')}"
+        for name in dict.fromkeys(names)
+        if (version := installed_version(name))
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -49,7 +49,7 @@ class ModelSchema:
     task: Task
     classes: tuple[Any, ...] | None = None
 
-    @property
+    @cached_property
     def names(self) -> list[str]:
         return [f.name for f in self.features]
 

@@ -15,19 +15,21 @@ row and field. A category never seen in training is predicted as the pipeline tr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import hmac
 import io
 import itertools
 import json
 import math
-import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
+from operator import itemgetter
 from typing import Annotated, Any
 
 import numpy as np
@@ -44,6 +46,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
+from pydantic_core import from_json, to_json
 from starlette.concurrency import run_in_threadpool
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
@@ -53,6 +56,7 @@ MAX_ROWS = 100_000
 LATENCIES_KEPT = 10_000  # the most recent request latencies the percentiles are computed from
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a cell that starts so
 PROTECTED = ("/predict", "/predict/csv", "/invocations", "/metadata", "/stats")
+Columns = dict[str, Sequence[Any]]  # a request's rows, the values of each feature (numbers: an array)
 KIND_WORDS = {
     "numeric": "a number",
     "categorical": "one of the training categories (text or a number)",
@@ -97,18 +101,32 @@ class ApiModel:
     facts: dict[str, Any] = field(default_factory=dict)
     levels_kept: int = 200  # a feature listing fewer levels than this lists every training level
 
-    @property
+    @cached_property
     def names(self) -> list[str]:
         return [f["name"] for f in self.features]
+
+    @cached_property
+    def kinds(self) -> dict[str, str]:
+        return {f["name"]: f.get("kind", "categorical") for f in self.features}
+
+    @cached_property
+    def complete_levels(self) -> dict[str, frozenset[str]]:
+        """The training levels as text, of each categorical feature whose levels are all listed."""
+        return {
+            f["name"]: frozenset(map(str, f["levels"]))
+            for f in self.features
+            if f.get("kind") == "categorical" and f.get("levels") and len(f["levels"]) < self.levels_kept
+        }
 
 
 @dataclass(frozen=True)
 class Exchange:
-    """One answered prediction request, for the traffic log."""
+    """One answered prediction request, for the traffic log: its inputs as sent (after validation),
+    one list of values per feature."""
 
     time: float
     path: str
-    rows: pd.DataFrame
+    inputs: Columns
     answer: Answer
     latency_ms: float
 
@@ -200,6 +218,7 @@ class _Types:
     predict: TypeAdapter
     rows: TypeAdapter
     split: TypeAdapter
+    columns: dict[str, TypeAdapter]  # each feature's values (dataframe_split, validated by column)
     invocations: TypeAdapter  # only for the OpenAPI document: the handler reads the key first
 
 
@@ -222,22 +241,48 @@ def _types(model: ApiModel, settings: ApiSettings) -> _Types:
     by_split = TypedDict("DataframeSplitRequest", {"dataframe_split": split})  # type: ignore[misc]  # noqa: UP013
     for kind in (by_records, by_split):
         kind.__pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[attr-defined]
+    columns = {f["name"]: _column_type(f) for f in model.features}
     return _Types(
-        TypeAdapter(predict), TypeAdapter(records), TypeAdapter(split), TypeAdapter(by_records | by_split)
+        TypeAdapter(predict),
+        TypeAdapter(records),
+        TypeAdapter(split),
+        columns,
+        TypeAdapter(by_records | by_split),
     )
 
 
-_JSON_OBJECT = TypeAdapter(dict[str, Any])
+def _column_type(feature: dict[str, Any]) -> TypeAdapter:
+    return TypeAdapter(list[_field_type(feature)], config=ConfigDict(allow_inf_nan=False))
+
+
+_JSON_OBJECT = TypeAdapter(dict[str, Any])  # for what `_json_object` refuses, said as pydantic says it
+_SCALARS = {  # the Python types of a feature's valid values, by kind (as `_field_type` allows them)
+    "numeric": {float, int, type(None)},
+    "categorical": {str, int, float, bool, type(None)},
+    "boolean": {bool, type(None)},
+    "text": {str, type(None)},
+}
 
 
 # ---------- problems in words ----------
 
 
-def _problems(error: ValidationError, model: ApiModel) -> list[dict[str, Any]]:
+def _invalid(items: list[dict[str, Any]], model: ApiModel) -> InputProblem:
+    """A 422 from validation errors (pydantic's, or made alike: `type` and `loc` of row and field)."""
+    problems = _problems(items, model)
+    count = len(problems)
+    return InputProblem(
+        f"The request has {count} problem(s)." if count > 1 else "The request has a problem.",
+        "Each problem names its row (counted from 0) and field; GET /metadata lists every input.",
+        problems,
+    )
+
+
+def _problems(items: list[dict[str, Any]], model: ApiModel) -> list[dict[str, Any]]:
     """One message per row and field (a union type reports each of its members: said once)."""
-    kinds = {f["name"]: f.get("kind", "categorical") for f in model.features}
+    kinds = model.kinds
     found: dict[tuple[Any, Any], dict[str, Any]] = {}
-    for item in error.errors(include_url=False):
+    for item in items:
         loc = list(item.get("loc", ()))
         at = next((i for i, p in enumerate(loc) if isinstance(p, int)), None)
         if at is None:
@@ -283,52 +328,48 @@ def _error(
 # ---------- answers ----------
 
 
-def _plain(values: np.ndarray) -> list[Any]:
-    """Labels or values as JSON: numpy scalars as Python ones, NaN as null."""
-    out = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    return [None if isinstance(v, float) and not math.isfinite(v) else v for v in out]
-
-
-def unseen_flags(model: ApiModel, frame: pd.DataFrame) -> list[dict[str, Any]]:
+def unseen_flags(model: ApiModel, columns: Columns) -> list[dict[str, Any]]:
     """Cells holding a category never seen in training (only for features whose levels are all
     listed); the model still predicts, treating them as an unknown level."""
     flags: list[dict[str, Any]] = []
-    for feature in model.features:
-        levels = feature.get("levels") or ()
-        if feature.get("kind") != "categorical" or not levels or len(levels) >= model.levels_kept:
-            continue
-        column = frame[feature["name"]]
-        text = column.astype(str)
-        unseen = column.notna().to_numpy() & ~text.isin(set(levels)).to_numpy()
-        for row in np.flatnonzero(unseen)[:1000]:
+    for name, levels in model.complete_levels.items():
+        values = columns[name]
+        unseen = {v for v in set(values) if v is not None and str(v) not in levels}  # each value once
+        for row in [i for i, v in enumerate(values) if v in unseen][:1000] if unseen else ():
             flags.append(
                 {
-                    "row": int(row),
-                    "field": feature["name"],
-                    "value": column.iloc[row],
-                    "message": f"'{text.iloc[row]}' was never seen in training; "
+                    "row": row,
+                    "field": name,
+                    "value": values[row],
+                    "message": f"'{values[row]}' was never seen in training; "
                     "the model treats it as an unknown category.",
                 }
             )
     return flags
 
 
-def _answer_body(model: ApiModel, answer: Answer, flags: list[dict[str, Any]]) -> dict[str, Any]:
+def _answer_body(
+    model: ApiModel, answer: Answer, flags: list[dict[str, Any]], probabilities: bool = True
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "model": model.name,
         "version": model.version,
-        "predictions": _plain(answer.predictions),
+        "predictions": np.asarray(answer.predictions).tolist(),  # NaN is written as null
     }
-    if answer.probabilities is not None and answer.classes is not None:
+    if probabilities and answer.probabilities is not None and answer.classes is not None:
         names = [str(c) for c in answer.classes]
         body["probabilities"] = [dict(zip(names, row, strict=True)) for row in answer.probabilities.tolist()]
     body["flags"] = flags
     return body
 
 
+def json_bytes(value: Any) -> bytes:
+    """JSON as the API writes it: compact, NaN and infinities as null, anything else as its text."""
+    return to_json(value, inf_nan_mode="null", fallback=str)
+
+
 def _json(body: dict[str, Any], status: int = 200) -> Response:
-    text = json.dumps(body, default=str, allow_nan=False, separators=(",", ":"))
-    return Response(text, status_code=status, media_type="application/json")
+    return Response(json_bytes(body), status_code=status, media_type="application/json")
 
 
 def escape_cell(value: Any) -> Any:
@@ -350,29 +391,109 @@ def _csv_answer(model: ApiModel, frame: pd.DataFrame, answer: Answer) -> bytes:
 # ---------- reading bodies ----------
 
 
-def _frame(model: ApiModel, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    columns = {name: [row[name] for row in rows] for name in model.names}
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+def _columns(names: list[str], rows: list[dict[str, Any]]) -> Columns:
+    """Validated rows as one list of values per feature."""
+    if len(names) == 1:
+        return {names[0]: [row[names[0]] for row in rows]}
+    return dict(zip(names, map(list, zip(*map(itemgetter(*names), rows), strict=True)), strict=True))
 
 
-def _split_rows(split: dict[str, Any]) -> list[dict[str, Any]]:
-    columns = split.get("columns")
+def _split_columns(model: ApiModel, split: Any, types: _Types, max_rows: int) -> Columns:
+    """`dataframe_split` checked and validated column by column (its rows are lists in the order of
+    `columns`): every input once, nothing else, one value per column in every row."""
+    if not _plain_split(split, max_rows):
+        split = types.split.validate_python(split)  # its errors say what is wrong with the shape
+    columns, data = split.get("columns"), split.get("data", [])
     if columns is None:
         raise InputProblem(
             "dataframe_split needs 'columns'.", 'Send {"columns": [...], "data": [[...], ...]}.'
         )
     if len(set(columns)) != len(columns):
         raise InputProblem("dataframe_split names a column twice.", "Give each column once.")
-    rows = []
-    for i, values in enumerate(split.get("data", [])):
-        if len(values) != len(columns):
-            raise InputProblem(
-                f"Row {i} of dataframe_split has {len(values)} value(s) for {len(columns)} column(s).",
-                "Give every row one value per column, null where unknown.",
-                [{"row": i, "field": None, "message": "wrong number of values"}],
-            )
-        rows.append(dict(zip(columns, values, strict=True)))
-    return rows
+    given = set(columns)
+    wrong = [{"type": "missing", "loc": (n,)} for n in model.names if n not in given]
+    wrong += [{"type": "extra_forbidden", "loc": (n,)} for n in columns if n not in types.columns]
+    if wrong:
+        raise _invalid(wrong, model)
+    if set(map(len, data)) != {len(columns)}:
+        i, values = next((i, v) for i, v in enumerate(data) if len(v) != len(columns))
+        raise InputProblem(
+            f"Row {i} of dataframe_split has {len(values)} value(s) for {len(columns)} column(s).",
+            "Give every row one value per column, null where unknown.",
+            [{"row": i, "field": None, "message": "wrong number of values"}],
+        )
+    found: Columns = {}
+    problems: list[dict[str, Any]] = []
+    for name, values in zip(columns, zip(*data, strict=True), strict=True):
+        plain = _plain_column(values, model.kinds[name])
+        if plain is not None:
+            found[name] = plain
+            continue
+        try:
+            found[name] = types.columns[name].validate_python(values)
+        except ValidationError as exc:
+            problems += [{**e, "loc": (e["loc"][0], name)} for e in exc.errors(include_url=False)]
+    if problems:
+        raise _invalid(problems, model)
+    return {name: found[name] for name in model.names}
+
+
+def _plain_split(split: Any, max_rows: int) -> bool:
+    """Whether `dataframe_split` has the shape its type asks for, checked in bulk (a valid batch
+    skips validating ten thousand rows one by one)."""
+    return (
+        isinstance(split, dict)
+        and set(split) <= {"columns", "data", "index"}
+        and isinstance(split.get("columns"), list)
+        and set(map(type, split["columns"])) <= {str}
+        and isinstance(split.get("data"), list)
+        and 1 <= len(split["data"]) <= max_rows
+        and set(map(type, split["data"])) == {list}
+        and isinstance(split.get("index", []), list)
+    )
+
+
+def _plain_column(values: tuple[Any, ...], kind: str) -> Sequence[Any] | None:
+    """The column's values if they already are what its validator would give (each of a type the
+    kind allows, numbers finite; numbers as floats, null as NaN), checked in bulk; else None, and the
+    validator parses (dates) or says what is wrong, value by value."""
+    allowed = _SCALARS.get(kind)
+    found = set(map(type, values))
+    if allowed is None or not found <= allowed:
+        return None
+    if kind == "numeric":
+        with contextlib.suppress(OverflowError):  # an integer past a float's range: the validator's
+            numbers = np.array(values, dtype=float)
+            return None if np.isinf(numbers).any() else numbers  # 1e400 reads as infinity
+        return None
+    if float in found and not all(math.isfinite(v) for v in values if type(v) is float):
+        return None
+    return values
+
+
+def _json_object(raw: bytes, model: ApiModel) -> dict[str, Any]:
+    """The body parsed as JSON (a fast parser, without validating what it holds): an object, else a
+    422 said as for any other request."""
+    try:
+        body = from_json(raw, allow_inf_nan=False)  # NaN and Infinity are not JSON: null is missing
+    except ValueError as exc:
+        raise _invalid([{"type": "json_invalid", "loc": (), "ctx": {"error": str(exc)}}], model) from None
+    if not isinstance(body, dict):
+        return _JSON_OBJECT.validate_python(body)  # raises pydantic's own error for it
+    return body
+
+
+def _frame(model: ApiModel, columns: Columns) -> pd.DataFrame:
+    """The rows as the model's input frame: numbers as floats (null as NaN), other values as
+    pandas reads them from lists (as a frame made from the same rows would hold them)."""
+    data: dict[str, Any] = {}
+    for name, kind in model.kinds.items():
+        data[name] = columns[name]
+        if kind == "numeric":
+            # An integer past a float's range stays as given: the rules for new rows say what it is.
+            with contextlib.suppress(OverflowError, TypeError, ValueError):
+                data[name] = np.asarray(columns[name], dtype=float)
+    return pd.DataFrame(data, index=pd.RangeIndex(_count(columns)))
 
 
 def _read_csv(model: ApiModel, body: bytes, max_rows: int) -> pd.DataFrame:
@@ -517,16 +638,15 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
         ):
             raise _Unauthorized
 
-    async def answer(rows: list[dict[str, Any]], path: str, started: float) -> Response:
-        frame = _frame(model, rows)
-        result = await batcher.predict(frame)
-        flags = unseen_flags(model, frame)
-        body = _answer_body(model, result, flags)
+    async def answer(columns: Columns, path: str, started: float) -> Response:
+        result = await batcher.predict(columns)
+        # /invocations answers as `mlflow models serve` does: predictions (probabilities: /predict).
+        body = _json(_answer_body(model, result, unseen_flags(model, columns), path != "/invocations"))
         if settings.on_exchange is not None:
             settings.on_exchange(
-                Exchange(time.time(), path, frame, result, (time.perf_counter() - started) * 1000)
+                Exchange(time.time(), path, columns, result, (time.perf_counter() - started) * 1000)
             )
-        return _json(body)
+        return body
 
     @app.exception_handler(InputProblem)
     async def input_problem(_: Request, exc: InputProblem) -> JSONResponse:
@@ -539,13 +659,7 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
         return response
 
     def invalid(error: ValidationError) -> InputProblem:
-        problems = _problems(error, model)
-        count = len(problems)
-        return InputProblem(
-            f"The request has {count} problem(s)." if count > 1 else "The request has a problem.",
-            "Each problem names its row (counted from 0) and field; GET /metadata lists every input.",
-            problems,
-        )
+        return _invalid(error.errors(include_url=False), model)
 
     @app.get("/health", summary="The server is up")
     def health() -> dict[str, str]:
@@ -585,7 +699,7 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
             rows = types.predict.validate_json(raw)["records"]
         except ValidationError as exc:
             raise invalid(exc) from None
-        return await answer(rows, "/predict", started)
+        return await answer(_columns(model.names, rows), "/predict", started)
 
     @app.post(
         "/invocations",
@@ -596,13 +710,11 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
         started = time.perf_counter()
         raw = await guarded_body(request)
         try:
-            body = _JSON_OBJECT.validate_json(raw)
+            body = _json_object(raw, model)
             if set(body) == {"dataframe_records"}:
-                rows = types.rows.validate_python(body["dataframe_records"])
+                columns = _columns(model.names, types.rows.validate_python(body["dataframe_records"]))
             elif set(body) == {"dataframe_split"}:
-                rows = types.rows.validate_python(
-                    _split_rows(types.split.validate_python(body["dataframe_split"]))
-                )
+                columns = _split_columns(model, body["dataframe_split"], types, settings.max_rows)
             else:
                 raise InputProblem(
                     "The body should hold one key: dataframe_records or dataframe_split.",
@@ -611,7 +723,7 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
                 )
         except ValidationError as exc:
             raise invalid(exc) from None
-        return await answer(rows, "/invocations", started)
+        return await answer(columns, "/invocations", started)
 
     @app.post(
         "/predict/csv",
@@ -627,7 +739,10 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
         result = await run_in_threadpool(_predicted, model, frame[model.names])
         if settings.on_exchange is not None:
             latency = (time.perf_counter() - started) * 1000
-            settings.on_exchange(Exchange(time.time(), "/predict/csv", frame[model.names], result, latency))
+            inputs = frame[model.names].astype(object).where(frame[model.names].notna(), None)
+            settings.on_exchange(
+                Exchange(time.time(), "/predict/csv", inputs.to_dict("list"), result, latency)
+            )
         headers = {"X-Model": _header_text(model.name), "X-Model-Version": _header_text(model.version)}
         if result.notes:
             headers["X-Notes"] = _header_text(" ".join(result.notes))
@@ -661,66 +776,79 @@ def _predicted(model: ApiModel, frame: pd.DataFrame) -> Answer:
 
 
 class Batcher:
-    """One thread predicts for every JSON request: the requests that queued while it was busy are
-    predicted together in one call and their answers split again. A pipeline's fixed cost per call
-    is most of a single row's time, so under load this multiplies throughput; a lone request waits
-    for nothing. A batch that fails is retried request by request, so that one request's problem
-    stays its own."""
+    """Requests that arrive together are predicted together: each request's rows join a batch, and
+    the batch is predicted once the event loop has taken in every request that is ready, in one
+    call, and the answers split again. A pipeline's fixed cost per call is most of a single row's
+    time, so under load this multiplies throughput; a lone request waits for nothing. Everything
+    runs on the event loop's thread: no thread hand-overs, no contention for the interpreter lock.
+    A batch that fails is retried request by request, so one request's problem stays its own."""
 
     def __init__(self, model: ApiModel, max_rows: int) -> None:
         self.model, self.max_rows = model, max_rows
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        threading.Thread(target=self._run, name="predict-batcher", daemon=True).start()
+        self._waiting: list[tuple[Columns, asyncio.Future]] = []
 
-    async def predict(self, frame: pd.DataFrame) -> Answer:
+    async def predict(self, columns: Columns) -> Answer:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._queue.put((frame, loop, future))
+        if not self._waiting:
+            loop.call_soon(self._flush)  # after the handlers that are ready now have added theirs
+        self._waiting.append((columns, future))
         return await future
 
-    def _run(self) -> None:
-        while True:
-            items = [self._queue.get()]
-            rows = len(items[0][0])
-            while rows < self.max_rows:
-                try:
-                    items.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-                rows += len(items[-1][0])
-            for (_, loop, future), outcome in zip(items, self._outcomes([i[0] for i in items]), strict=True):
-                loop.call_soon_threadsafe(_settle, future, outcome)
+    def _flush(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        batch: list[tuple[Columns, asyncio.Future]] = []
+        rows = 0
+        for item in waiting:
+            size = _count(item[0])
+            if batch and rows + size > self.max_rows:
+                self._answer(batch)
+                batch, rows = [], 0
+            batch.append(item)
+            rows += size
+        if batch:
+            self._answer(batch)
 
-    def _outcomes(self, frames: list[pd.DataFrame]) -> list[Answer | Exception]:
-        if len(frames) > 1:
+    def _answer(self, batch: list[tuple[Columns, asyncio.Future]]) -> None:
+        try:
+            outcomes = self._outcomes([c for c, _ in batch])
+        except Exception as exc:  # never a request left waiting, whatever went wrong
+            outcomes = [exc] * len(batch)
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if not future.done():  # the client went away
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+    def _outcomes(self, requests: list[Columns]) -> list[Answer | Exception]:
+        if len(requests) > 1:
+            joined = {
+                n: list(itertools.chain.from_iterable(r[n] for r in requests)) for n in self.model.names
+            }
             try:
-                whole = _predicted(self.model, pd.concat(frames, ignore_index=True))
+                whole = _predicted(self.model, _frame(self.model, joined))
             except Exception:
                 pass  # each on its own below, to find whose rows the model could not take
             else:
-                bounds = np.cumsum([0, *(len(f) for f in frames)])
+                bounds = np.cumsum([0, *map(_count, requests)])
                 return [_rows_of(whole, a, b) for a, b in itertools.pairwise(bounds)]
         outcomes: list[Answer | Exception] = []
-        for frame in frames:
+        for columns in requests:
             try:
-                outcomes.append(_predicted(self.model, frame))
+                outcomes.append(_predicted(self.model, _frame(self.model, columns)))
             except Exception as exc:
                 outcomes.append(exc)
         return outcomes
 
 
+def _count(columns: Columns) -> int:
+    return len(next(iter(columns.values()), ()))
+
+
 def _rows_of(answer: Answer, start: int, stop: int) -> Answer:
     probabilities = None if answer.probabilities is None else answer.probabilities[start:stop]
     return Answer(answer.predictions[start:stop], probabilities, answer.classes)
-
-
-def _settle(future: asyncio.Future, outcome: Answer | Exception) -> None:
-    if future.done():  # the client went away
-        return
-    if isinstance(outcome, Exception):
-        future.set_exception(outcome)
-    else:
-        future.set_result(outcome)
 
 
 class _Unauthorized(Exception):

@@ -37,14 +37,27 @@ def convert_rows(
     unreadable: list[str] = []
     for feature in features:
         name = feature["name"]
-        column, note = convert_column(frame[name], feature, max_levels)
+        before = frame[name]
+        if feature["kind"] == "numeric" and before.dtype.kind in "fiub":  # numbers (or true/false) already
+            numbers = before.to_numpy(dtype=float, na_value=np.nan, copy=True)
+            if not np.isinf(numbers).any():  # nothing to say: the usual case, in a few microseconds
+                columns[name] = numbers
+                continue
+        column, note = convert_column(before, feature, max_levels)
         if note:
             notes.append(note)
-        present = frame[name].notna()
-        if present.any() and column[present.to_numpy()].isna().all() and feature["kind"] != "text":
+        if feature["kind"] != "text" and _none_read(before, column):
             unreadable.append(name)
         columns[name] = column
     return pd.DataFrame(columns, index=frame.index), notes, unreadable
+
+
+def _none_read(before: pd.Series, after: pd.Series) -> bool:
+    """Whether the column had values and none of them survived the conversion."""
+    if after is before:  # kept as given
+        return False
+    present = before.notna().to_numpy()
+    return bool(present.any()) and bool(after.isna().to_numpy()[present].all())
 
 
 def unreadable_message(unreadable: list[str], features: Sequence[Mapping[str, Any]]) -> str:
@@ -145,8 +158,14 @@ def _unseen_note(column: pd.Series, feature: Mapping[str, Any], max_levels: int)
     levels = feature.get("levels") or ()
     if not levels or len(levels) >= max_levels:
         return ""  # levels beyond the kept ones are unknown here: the pipeline still handles them
+    known = set(map(str, levels))
+    try:  # each distinct value checked once (categories repeat)
+        if all(str(v) in known for v in pd.unique(column.to_numpy()) if not pd.isna(v)):
+            return ""
+    except TypeError:  # unhashable cells: checked one by one below
+        pass
     text = column.dropna().astype(str)
-    unseen = ~text.isin(set(levels))
+    unseen = ~text.isin(known)
     count = int(unseen.sum())
     if not count:
         return ""

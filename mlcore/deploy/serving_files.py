@@ -33,6 +33,8 @@ SERVER_REQUIREMENTS = (  # serve.py's libraries and theirs, pinned so that a fre
     "uvicorn",
     "click",
     "h11",
+    "httptools",  # uvicorn's C parser and event loop: about twice the requests answered per second
+    "uvloop",
 )
 SERVE_FILES = ("serve.py", "model.joblib", "model_card.json")
 OPEN_VARIABLE = "MLCORE_OPEN_API"

@@ -19,7 +19,7 @@ from mlcore.dataset import Dataset
 from mlcore.deploy.bundle import installed_version, load_model_file
 from mlcore.deploy.card import run_metrics
 from mlcore.deploy.input_schema import MAX_LEVELS
-from mlcore.deploy.predict import Predictor, predict_frame, predictor_from_run
+from mlcore.deploy.predict import Predictor, predict_values, predictor_from_run
 from mlcore.deploy.rest_api import Answer, ApiModel, InputProblem
 from mlcore.errors import MLCoreError
 from mlcore.serve.examples import example_row
@@ -163,12 +163,11 @@ def api_model(predictor: Predictor, name: str, version: str, facts: dict[str, An
 
     def predict(frame: pd.DataFrame) -> Answer:
         try:
-            result = predict_frame(predictor, frame)
+            labels, probabilities, notes = predict_values(predictor, frame)
         except MLCoreError as exc:
             raise InputProblem(exc.message, exc.hint) from None
-        probabilities = result.probabilities().to_numpy(float) if result.probability_columns else None
         classes = np.asarray(predictor.pipeline.classes_).tolist() if probabilities is not None else None
-        return Answer(result.labels.to_numpy(), probabilities, classes, list(result.notes))
+        return Answer(labels, probabilities, classes, notes)
 
     classes = None if schema.classes is None else [_plain(c) for c in schema.classes]
     features = schema.to_dict()["features"]

@@ -86,6 +86,43 @@ def test_each_validation_problem_is_a_422_naming_its_row_and_field(classifier):
         assert answer.json()["problems"], body
 
 
+def test_dataframe_split_is_validated_column_by_column_with_the_same_messages(classifier):
+    predictor, dataset, _ = classifier
+    client = _client(predictor)
+    good = [[r[c] for c in FEATURES] for r in _rows(dataset, 4)]
+    a, colour, flag = (FEATURES.index(c) for c in ("a", "colour", "flag"))
+    bad = [list(row) for row in good]
+    bad[1][a], bad[2][a], bad[3][colour], bad[0][flag] = "tall", True, ["x"], 1
+
+    def problems(columns, data, content=None):
+        body = {"dataframe_split": {"columns": columns, "data": data}}
+        answer = client.post("/invocations", content=content or json.dumps(body))
+        assert answer.status_code == 422
+        return {(p["row"], p["field"]): p["message"] for p in answer.json()["problems"]}
+
+    assert problems(FEATURES, bad) == {
+        (1, "a"): "'a' should be a number; got \"tall\".",
+        (2, "a"): "'a' should be a number; got true.",  # true is not a number here
+        (3, "colour"): "'colour' should be one of the training categories (text or a number); got [\"x\"].",
+        (0, "flag"): "'flag' should be true or false; got 1.",
+    }
+    nan = json.dumps({"dataframe_split": {"columns": FEATURES, "data": good}}).replace(
+        str(good[2][a]), "NaN", 1
+    )
+    (message,) = problems(FEATURES, good, nan.encode()).values()  # NaN is not JSON: null is missing
+    assert message.startswith("The body is not valid JSON (")
+    assert problems([*FEATURES[1:], "extra"], [[*row[1:], 0] for row in good]) == {
+        (None, "a"): "'a' is missing; send it, as null when the value is unknown.",
+        (None, "extra"): "'extra' is not an input of this model; remove it (GET /metadata lists the inputs).",
+    }
+    shuffled = client.post(  # any column order; nulls are missing values
+        "/invocations",
+        json={"dataframe_split": {"columns": FEATURES[::-1], "data": [row[::-1] for row in good]}},
+    )
+    expected = predict_frame(predictor, pd.DataFrame(good, columns=FEATURES))
+    assert shuffled.status_code == 200 and shuffled.json()["predictions"] == expected.labels.tolist()
+
+
 def test_null_is_a_missing_value_and_an_unseen_category_is_predicted_and_flagged(classifier):
     predictor, dataset, _ = classifier
     row = {**_rows(dataset, 1)[0], "b": None, "colour": "purple"}
@@ -104,7 +141,7 @@ def test_null_is_a_missing_value_and_an_unseen_category_is_predicted_and_flagged
     ]
 
 
-def test_mlflow_formats_give_the_same_answers_as_predict(classifier):
+def test_mlflow_formats_give_the_same_answers_as_predict_in_mlflow_s_shape(classifier):
     predictor, dataset, _ = classifier
     client = _client(predictor)
     rows = _rows(dataset, 6)
@@ -117,7 +154,8 @@ def test_mlflow_formats_give_the_same_answers_as_predict(classifier):
     for answer in (records, split):
         assert answer.status_code == 200
         assert answer.json()["predictions"] == direct["predictions"]
-        assert answer.json()["probabilities"] == direct["probabilities"]
+        # As `mlflow models serve` answers a scikit-learn model: its predictions (probabilities: /predict).
+        assert set(answer.json()) == {"predictions", "model", "version", "flags"}
     short = {"dataframe_split": {"columns": FEATURES, "data": [[1.0, 2.0]]}}
     assert client.post("/invocations", json=short).status_code == 422
     assert client.post("/invocations", json={"instances": rows}).status_code == 422
@@ -244,33 +282,33 @@ def test_a_number_so_large_that_scaling_overflows_is_a_422_not_a_500(classifier)
     assert answer.json()["error"].startswith("The model could not predict these rows")
 
 
-def test_requests_queued_while_the_model_is_busy_are_predicted_together_and_one_bad_request_stays_its_own():
-    gate, sizes = threading.Event(), []
+def test_requests_that_arrive_together_are_predicted_together_and_one_bad_request_stays_its_own():
+    sizes = []
 
     def predict(frame: pd.DataFrame) -> Answer:
         sizes.append(len(frame))
-        gate.wait(10)
         if (frame["x"] == 5).any():
             raise ValueError("x = 5 overflows")
         return Answer(frame["x"].to_numpy() * 2)
 
     model = ApiModel("m", "1", [{"name": "x", "kind": "numeric"}], "y", "regression", predict)
 
-    async def send_ten():
-        batcher = Batcher(model, max_rows=1000)
-        tasks = [asyncio.create_task(batcher.predict(pd.DataFrame({"x": [0]})))]
-        await asyncio.sleep(0.2)  # the first is being predicted: the nine others queue behind it
-        tasks += [asyncio.create_task(batcher.predict(pd.DataFrame({"x": [i]}))) for i in range(1, 10)]
-        await asyncio.sleep(0.2)
-        gate.set()
+    async def send(batcher: Batcher, values: range) -> list:
+        tasks = [asyncio.create_task(batcher.predict({"x": [i]})) for i in values]
         return await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def send_all() -> tuple[list, list]:
+        batcher = Batcher(model, max_rows=4)
+        together = await send(batcher, range(4))  # one call for the four
+        return together, await send(batcher, range(10))  # 4 + 4 + 2; the failing one split up
+
     found = []  # on a thread of its own: an earlier test's client may leave this thread's loop running
-    thread = threading.Thread(target=lambda: found.extend(asyncio.run(send_ten())))
+    thread = threading.Thread(target=lambda: found.extend(asyncio.run(send_all())))
     thread.start()
     thread.join(30)
-    outcomes = found
-    assert sizes == [1, 9, *[1] * 9]  # one call for the nine that queued, then one each, as it failed
+    together, outcomes = found
+    assert sizes == [4, 4, 4, 1, 1, 1, 1, 2]
+    assert [o.predictions.tolist() for o in together] == [[0], [2], [4], [6]]
     for i, outcome in enumerate(outcomes):
         if i == 5:
             assert isinstance(outcome, InputProblem) and "overflows" in outcome.message
