@@ -5,10 +5,10 @@ This module imports only the standard library, numpy, pandas, pydantic and FastA
 so that a standalone server can carry it as it is. What predicts is passed in (`ApiModel.predict`):
 the workbench (`mlcore.serve`) passes the Predict page's rules.
 
-Inputs are hostile: the body is bounded before it is read (413), JSON is parsed and validated in one
-pass by a pydantic type generated from the schema (each feature a field; every field required, null
-for a missing value; no unknown field), and every problem becomes a 422 listing one message per
-row and field. A category never seen in training is predicted as the pipeline treats unknown levels
+Inputs are hostile: the body is bounded before it is read (413), JSON is validated by pydantic types
+generated from the schema (each feature a field; every field required, null for a missing value; no
+unknown field; `dataframe_split` column by column, a column whose values already have the allowed
+types checked in bulk), and every problem becomes a 422 listing one message per row and field. A category never seen in training is predicted as the pipeline treats unknown levels
 (as the Predict page does) and flagged in the answer. Nothing a request holds is ever executed.
 """
 
