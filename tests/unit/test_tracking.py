@@ -23,6 +23,7 @@ from model_helpers import plain_env
 from track_helpers import free_port, log_copies, mlflow_server
 
 from mlcore.data.samples import load_sample
+from mlcore.jobs import JobState
 from mlcore.track.project_files import ProjectSettings, model_bytes
 from mlcore.track.projects import ProjectStore
 from mlcore.track.recorder import TRACKING_NICE, Recorder
@@ -253,7 +254,8 @@ def test_a_search_is_a_parent_run_with_one_child_run_per_trial(tmp_path):
     assert workspace.load_sample("penguins")
     assert workspace.start_tuning(TuneSpec("decision_tree", method="random", n_trials=3, time_budget=None))
     deadline = time.monotonic() + 120
-    while workspace.tuning.job.running and time.monotonic() < deadline:
+    while workspace.tuning.job.poll().state is JobState.RUNNING:  # read, as the page's poll does
+        assert time.monotonic() < deadline
         time.sleep(0.2)
     _, result = workspace.poll_tuning()
     workspace.poll_tuning()  # tracked once, however often the page polls
