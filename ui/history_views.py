@@ -64,7 +64,11 @@ def models_view(tracker: Tracker) -> None:
         }
         for v in versions
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        column_config={"aliases": st.column_config.TextColumn(width="medium")},
+    )
     alias_form(tracker, versions)
 
 
