@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from mlcore.data.generators import DESCRIPTIONS, KNOB_BOUNDS, KNOBS, GeneratorSpec, Shape
-from mlcore.data.readers import RaggedRowsError, ReadOptions
+from mlcore.data.readers import FILE_TYPES, RaggedRowsError, ReadOptions
 from mlcore.data.samples import SAMPLES
 from mlcore.dataset import CANDIDATE_MARK, date_order_choice, target_candidates, target_note
 from mlcore.errors import DataLoadError
@@ -24,7 +24,6 @@ GENERATOR_KEYS = {  # widget keys of the generator's knobs
     "n_features": "gen_features",
     "seed": "gen_seed",
 }
-UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json", "jsonl"]
 
 ws = get_workspace()
 
@@ -53,7 +52,7 @@ upload_tab, sample_tab, generate_tab = st.tabs(["Upload a file", "Sample dataset
 with upload_tab:
     st.file_uploader(
         "CSV, TSV, TXT, Excel, Parquet or JSON",
-        type=UPLOAD_TYPES,
+        type=list(FILE_TYPES),
         key=UPLOADER,
         on_change=_load_upload,
         help=f"Up to {DEFAULT.limits.max_bytes // 2**20} MB. The format is recognised from the content.",

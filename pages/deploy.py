@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.deploy_views import model_choices, serve_form, servers_panel
+from ui.guards import require_project
 from ui.state import get_workspace
 
 ws = get_workspace()
@@ -16,10 +17,7 @@ st.caption(
     "and `/docs` lets you try it in the browser. Each server runs in its own process: it keeps answering "
     "when you switch pages, reload, or restart the workbench, until you stop it."
 )
-if ws.project is None or ws.recorder is None:
-    st.info("No project open: load a dataset on the Data page, or open a project.")
-    st.page_link("pages/projects.py", label="Open a project", icon=":material/folder_open:")
-    st.stop()
+require_project(ws)
 home = ws.recorder.store.home
 st.subheader("Serve a model")
 choices = model_choices(ws, ws.recorder.tracker)

@@ -9,6 +9,7 @@ from mlcore.errors import MLCoreError
 from mlcore.metrics import METRICS, metrics_for
 from mlcore.track.history import history_table, parallel_figure, spec_diff
 from ui.feedback import show_problem
+from ui.guards import require_project
 from ui.history_views import models_view, register_form, tracking_progress
 from ui.state import get_workspace
 
@@ -19,10 +20,7 @@ st.caption(
     "model. Restore a run to use it again on Evaluate, Explain, Predict and Export, compare two runs' "
     "settings, or register a run as a version of a named model (deployment and monitoring start there)."
 )
-if ws.project is None:
-    st.info("No project open: load a dataset on the Data page, or open a project.")
-    st.page_link("pages/projects.py", label="Open a project", icon=":material/folder_open:")
-    st.stop()
+require_project(ws)
 tracker = ws.recorder.tracker if ws.recorder is not None else None
 if tracker is None:
     st.info(

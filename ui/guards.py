@@ -9,6 +9,15 @@ from mlcore.markup import markdown_text
 from mlcore.workspace import Workspace
 
 DATA_PAGE = "pages/data.py"
+PROJECTS_PAGE = "pages/projects.py"
+
+
+def require_project(workspace: Workspace) -> None:
+    """Stop a page that works on the open project (History, Deploy, Monitor) when none is open."""
+    if workspace.project is None or workspace.recorder is None:
+        st.info("No project open: load a dataset on the Data page, or open a project.")
+        st.page_link(PROJECTS_PAGE, label="Open a project", icon=":material/folder_open:")
+        st.stop()
 
 
 def require_target(workspace: Workspace, doing: str) -> Dataset:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -12,26 +11,25 @@ from mlcore.errors import MLCoreError
 from mlcore.formatting import plural
 from mlcore.markup import markdown_text
 from mlcore.track.recorder import Recorder
-from mlcore.track.tracking import ModelVersionInfo, Tracker
+from mlcore.track.tracking import ModelVersionInfo, Tracker, registry_name
 from mlcore.workspace import Workspace
 from ui.deploy_views import registered_versions
 from ui.feedback import show_problem
 
 ALIASES = ("champion", "challenger")
 PENDING_KEY = "history_pending"  # runs the recorder had still to track at the last look
-_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 def register_form(ws: Workspace, tracker: Tracker, mlflow_run_id: str, label: str) -> None:
     """Register the run as a new version of a named model, with a description and aliases."""
-    default = _NAME.sub("-", ws.dataset.name if ws.dataset is not None else "model").strip("-") or "model"
+    default = registry_name(ws.dataset.name if ws.dataset is not None else "model") or "model"
     with st.form(f"register_{mlflow_run_id}"):
         st.markdown(f"**Register {markdown_text(label)} as a model version**")
         name = st.text_input("Model name", default, max_chars=100)
         description = st.text_area("Description", placeholder="What it is for, what it was trained on")
         aliases = st.multiselect("Aliases", ALIASES, accept_new_options=True)
         if st.form_submit_button("Register", type="primary"):
-            clean = [a for a in (_NAME.sub("-", x).strip("-") for x in aliases) if a]
+            clean = [a for a in map(registry_name, aliases) if a]
             try:
                 version = tracker.register(mlflow_run_id, name.strip(), description, tuple(clean))
                 registered_versions.clear()  # the Deploy page lists it at once
@@ -89,7 +87,7 @@ def alias_form(tracker: Tracker, versions: list[ModelVersionInfo]) -> None:
         accept_new_options=True,
         help="champion, challenger, or a name of your own",
     )
-    alias = _NAME.sub("-", alias or "").strip("-")
+    alias = registry_name(alias or "")
     numbers = [v.version for v in by_name[name]]
     version = version_col.selectbox("Version", numbers, key="history_alias_version")
     now = held.get(alias)

@@ -28,6 +28,7 @@ def _build() -> Sections:
             st.Page("pages/predict.py", title="Predict", icon=":material/online_prediction:"),
             st.Page("pages/export.py", title="Export", icon=":material/download:"),
             st.Page("pages/deploy.py", title="Deploy", icon=":material/rocket_launch:"),
+            st.Page("pages/monitor.py", title="Monitor", icon=":material/monitor_heart:"),
         ],
     }
 

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from mlcore.data.loading import load_bytes
+from mlcore.data.readers import FILE_TYPES
 from mlcore.dataset import Dataset
 from mlcore.deploy.bundle import load_model_file
 from mlcore.deploy.input_schema import FeatureSpec
@@ -39,7 +40,6 @@ from ui.use_runs import usable_runs
 
 IMPORTER, IMPORT_PROBLEM, BATCH = "predict_import", "predict_import_problem", "predict_batch"
 MODEL_FILES = ["zip", "skops", "pkl", "pickle", "joblib"]  # pickles are accepted only to be refused plainly
-DATA_FILES = ["csv", "tsv", "txt", "xlsx", "parquet", "json", "jsonl"]
 FORM_COLUMNS = 3
 PREVIEW_ROWS = 200
 
@@ -190,7 +190,7 @@ def _show_one(prediction: Prediction, predictor: Predictor) -> None:
 def batch(predictor: Predictor) -> None:
     """Upload a file, check it against the training columns, predict every row, download the result."""
     uploaded = st.file_uploader(
-        "A file with the same columns as the training data", type=DATA_FILES, key="predict_file"
+        "A file with the same columns as the training data", type=list(FILE_TYPES), key="predict_file"
     )
     if uploaded is None:
         return

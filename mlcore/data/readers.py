@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 Source = bytes | Path
 
+FILE_TYPES = ("csv", "tsv", "txt", "xlsx", "parquet", "json", "jsonl")  # what an upload may be named
 NULL_TOKENS = ["", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "#N/A", "-nan", "-NaN"]
 
 MAX_JSON_DEPTH = 100  # records nest a few levels; json.loads recurses once per level, to ~1,000

@@ -8,8 +8,9 @@ the workbench (`mlcore.serve`) passes the Predict page's rules.
 Inputs are hostile: the body is bounded before it is read (413), JSON is validated by pydantic types
 generated from the schema (each feature a field; every field required, null for a missing value; no
 unknown field; `dataframe_split` column by column, a column whose values already have the allowed
-types checked in bulk), and every problem becomes a 422 listing one message per row and field. A category never seen in training is predicted as the pipeline treats unknown levels
-(as the Predict page does) and flagged in the answer. Nothing a request holds is ever executed.
+types checked in bulk), and every problem becomes a 422 listing one message per row and field. A
+category never seen in training is predicted as the pipeline treats unknown levels (as the Predict
+page does) and flagged in the answer. Nothing a request holds is ever executed.
 """
 
 from __future__ import annotations

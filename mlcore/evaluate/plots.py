@@ -40,7 +40,7 @@ def colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def _layout(fig: go.Figure, title: str, x: str, y: str, subtitle: str = "", **extra: Any) -> go.Figure:
+def layout(fig: go.Figure, title: str, x: str, y: str, subtitle: str = "", **extra: Any) -> go.Figure:
     """Every figure's frame; a long qualifier goes in the `subtitle`, so a half-width chart's title fits."""
     settings: dict[str, Any] = {
         "title": {"text": title, "subtitle": {"text": subtitle}} if subtitle else {"text": title},
@@ -101,7 +101,7 @@ def fold_spread(scores: Mapping[str, Sequence[float]], metric_label: str) -> go.
             boxmean=True,
             hovertemplate=f"{name}<br>{metric_label}: %{{y:.4f}}<extra></extra>",
         )
-    return _layout(fig, f"CV {metric_label} on each fold", "", metric_label, showlegend=False)
+    return layout(fig, f"CV {metric_label} on each fold", "", metric_label, showlegend=False)
 
 
 def _heatmap_values(cm: ConfusionMatrix, normalized: bool) -> tuple[np.ndarray, list[list[str]], np.ndarray]:
@@ -144,7 +144,7 @@ def confusion_heatmap(cm: ConfusionMatrix, normalized: bool = False, title: str 
         )
     )
     size = min(HEIGHT + 40 * max(n - 4, 0), 700)
-    return _layout(
+    return layout(
         fig,
         title,
         "predicted",
@@ -203,7 +203,7 @@ def _model_line(
 
 def _probability_square(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
     """Both axes from 0 to 1 (a little headroom above, so a curve at 1 stays visible)."""
-    return _layout(fig, title, x, y, xaxis={"range": [0, 1]}, yaxis={"range": [0, 1.02]})
+    return layout(fig, title, x, y, xaxis={"range": [0, 1]}, yaxis={"range": [0, 1.02]})
 
 
 def roc_figure(curves: Sequence[tuple[str, Curve]], max_points: int = BUDGET.curve_points) -> go.Figure:
@@ -291,7 +291,7 @@ def threshold_figure(
         hoverinfo="skip",
     )
     what = "probability" if analysis.kind == "probability" else "decision value"
-    return _layout(
+    return layout(
         fig,
         f"Scores as the threshold moves (positive class: {analysis.positive})",
         f"threshold on the {what}",
@@ -384,7 +384,7 @@ def learning_curve_figure(curve: LearningCurve, metric_label: str) -> go.Figure:
     fig = go.Figure()
     _band(fig, curve.sizes, curve.train_mean, curve.train_std, TRAINING_SCORE, 0)
     _band(fig, curve.sizes, curve.validation_mean, curve.validation_std, VALIDATION_SCORE, 1)
-    return _layout(fig, "Learning curve", "rows used for training", metric_label)
+    return layout(fig, "Learning curve", "rows used for training", metric_label)
 
 
 def validation_curve_figure(curve: ValidationCurve, metric_label: str) -> go.Figure:
@@ -414,7 +414,7 @@ def validation_curve_figure(curve: ValidationCurve, metric_label: str) -> go.Fig
         if numeric
         else {"type": "category"}
     )
-    return _layout(fig, f"Validation curve: {curve.label}", curve.label, metric_label, xaxis=axis)
+    return layout(fig, f"Validation curve: {curve.label}", curve.label, metric_label, xaxis=axis)
 
 
 # ---------- regression ----------
@@ -459,7 +459,7 @@ def predicted_vs_actual(
     high = max(max(f["actual"].max(), f["predicted"].max()) for f in series.values())
     _guide(fig, [low, high], [low, high], "perfect prediction")
     _model_points(fig, series, "actual", "predicted", max_points, seed)
-    return _layout(
+    return layout(
         fig, "Predicted against actual", "actual", "predicted", subtitle=_sampled_note(series, max_points)
     )
 
@@ -472,7 +472,7 @@ def residuals_vs_predicted(
     fig = go.Figure()
     fig.add_hline(y=0, line=_GUIDE)
     _model_points(fig, series, "predicted", "residual", max_points, seed)
-    return _layout(
+    return layout(
         fig,
         "Residuals against predicted",
         "predicted",
@@ -502,4 +502,4 @@ def residual_histogram(series: Mapping[str, pd.DataFrame], bins: int = 40) -> go
             hovertemplate="residual ≈ %{x:,.4~r}<br>%{y:,} rows<extra>" + name + "</extra>",
         )
     fig.add_vline(x=0, line=_GUIDE)
-    return _layout(fig, "Distribution of residuals", "residual (actual − predicted)", "rows")
+    return layout(fig, "Distribution of residuals", "residual (actual − predicted)", "rows")

@@ -45,7 +45,9 @@ Georgia,serif;font-size:1.05em}.grid{display:grid;gap:1em}
 """
 
 
-class _Builder:
+class HtmlReport:
+    """An offline HTML page built part by part: headings, escaped text, tables, plotly figures."""
+
     def __init__(self) -> None:
         self.parts: list[str] = []
 
@@ -83,6 +85,14 @@ class _Builder:
         )
         self.add("</div>")
 
+    def page(self, title: str) -> str:
+        """The whole page: plotly.js embedded once, so it opens offline."""
+        script = f'<script type="text/javascript">{get_plotlyjs()}</script>'
+        return (
+            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{STYLE}</style>{script}</head><body>{chr(10).join(self.parts)}</body></html>"
+        )
+
 
 def build_report(runs: list[Run], dataset: Dataset | None = None, title: str | None = None) -> str:
     """The comparison of `runs` (finished runs of one task) as one HTML page."""
@@ -94,7 +104,7 @@ def build_report(runs: list[Run], dataset: Dataset | None = None, title: str | N
     evaluations = [evaluate_run(r, dataset) for r in runs]
     names = display_names(runs)
     first = runs[0]
-    b = _Builder()
+    b = HtmlReport()
     b.add(f"<h1>{html.escape(title or f'Model comparison: {first.dataset_name}')}</h1>")
     b.paragraph(
         f"Data: {first.dataset_name} · target: {first.target} · task: {first.task.value} · "
@@ -111,15 +121,10 @@ def build_report(runs: list[Run], dataset: Dataset | None = None, title: str | N
         _regression_sections(b, evaluations, names, dataset)
     versions = ", ".join(f"{k} {v}" for k, v in first.versions.items())
     b.paragraph(f"Made with mlcore; plotly {metadata.version('plotly')}; {versions}.", "note")
-    body = "\n".join(b.parts)
-    script = f'<script type="text/javascript">{get_plotlyjs()}</script>'  # embedded: opens offline
-    return (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(first.dataset_name)}'
-        f" — model comparison</title><style>{STYLE}</style>{script}</head><body>{body}</body></html>"
-    )
+    return b.page(f"{first.dataset_name} — model comparison")
 
 
-def _scores_section(b: _Builder, runs: list[Run], evaluations: list[RunEvaluation]) -> None:
+def _scores_section(b: HtmlReport, runs: list[Run], evaluations: list[RunEvaluation]) -> None:
     b.heading("Scores")
     b.explanation("cv_vs_holdout")
     cv = cv_table(runs)
@@ -143,7 +148,7 @@ def _scores_section(b: _Builder, runs: list[Run], evaluations: list[RunEvaluatio
             b.paragraph(note, "note")
 
 
-def _classification_sections(b: _Builder, evaluations: list[RunEvaluation], names: dict[str, str]) -> None:
+def _classification_sections(b: HtmlReport, evaluations: list[RunEvaluation], names: dict[str, str]) -> None:
     b.heading("Confusion matrices (holdout)")
     for normalized in (False, True):
         b.figures([plots.confusion_heatmap(e.confusion, normalized, names[e.run.id]) for e in evaluations])
@@ -205,7 +210,7 @@ def _classification_sections(b: _Builder, evaluations: list[RunEvaluation], name
 
 
 def _regression_sections(
-    b: _Builder, evaluations: list[RunEvaluation], names: dict[str, str], dataset: Dataset | None
+    b: HtmlReport, evaluations: list[RunEvaluation], names: dict[str, str], dataset: Dataset | None
 ) -> None:
     series = {names[e.run.id]: e.residuals for e in evaluations}
     b.heading("Predictions and residuals (holdout)")

@@ -173,7 +173,7 @@ def _traffic_log(home: Path, served: Served, server_id: str) -> TrafficLog:
         folder = store.folder(served.project_id) / TRAFFIC_FOLDER
     else:
         folder = home / TRAFFIC_FOLDER / _slug(served.model.name)
-    return TrafficLog(folder, server_id)
+    return TrafficLog(folder, server_id, (served.model.name, served.model.version))
 
 
 def _slug(text: str) -> str:

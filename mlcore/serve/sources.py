@@ -26,6 +26,7 @@ from mlcore.serve.examples import example_row
 from mlcore.track.projects import ProjectStore
 from mlcore.track.tracking import PROJECT_TAG, RUN_TAG, Tracker, TrackingError
 from mlcore.train.run_data import holdout_rows
+from mlcore.train.runs import Run
 
 MODEL_URI = "models:/"
 SERVER_LIBRARIES = ("fastapi", "uvicorn", "pydantic", "scikit-learn", "skops", "xgboost", "numpy", "pandas")
@@ -51,15 +52,34 @@ def resolve(ref: str, home: Path, threshold: float | None = None) -> Served:
     path = Path(ref).expanduser()
     if ref.lower().endswith((".zip", ".skops")) or path.is_file():
         return _from_bundle(path)
+    return _from_run(locate(ref, home), threshold)
+
+
+@dataclass(frozen=True)
+class Located:
+    """A run of a project in this workbench home, as a person named it: a registered version
+    (its model name and version) or a run id (its label and "run <id>")."""
+
+    project_id: str
+    run: Run
+    dataset: Dataset
+    name: str
+    version: str
+    ref: str  # the canonical reference: NAME/VERSION or the run id
+
+
+def locate(ref: str, home: Path) -> Located:
+    """The project run `ref` names: `NAME@ALIAS`, `NAME/VERSION` (with or without `models:/`) or a run id."""
+    ref = ref.strip()
     registered = _registered(ref)
     if registered is not None:
-        return _from_registry(home, *registered, threshold=threshold)
+        return _from_registry(home, *registered)
     store = ProjectStore(home)
     for info in store.list():
         if any(run.id == ref for run in info.runs):
             state = store.load(info.id)
             run = store.load_run(info.id, ref)
-            return _from_run(run, state.dataset, run.label, f"run {run.id}", info.id, ref, threshold)
+            return Located(info.id, run, state.dataset, run.label, f"run {run.id}", ref)
     raise ServeError(
         f"There is no model called '{ref}'.",
         "Give NAME@ALIAS or NAME/VERSION of a registered model (`mlcore register` makes one), a run id "
@@ -77,9 +97,7 @@ def _registered(ref: str) -> tuple[str, str | None, str | None] | None:
     return (match.group(1), None, match.group(2)) if match else None
 
 
-def _from_registry(
-    home: Path, name: str, alias: str | None, version: str | None, threshold: float | None
-) -> Served:
+def _from_registry(home: Path, name: str, alias: str | None, version: str | None) -> Located:
     from mlcore.track.home import tracking_uri
 
     tracker = Tracker(tracking_uri(home), home)
@@ -107,14 +125,11 @@ def _from_registry(
         )
     state = store.load(project_id)
     run = store.load_run(project_id, run_id)
-    return _from_run(
-        run, state.dataset, name, str(found.version), project_id, f"{name}/{found.version}", threshold
-    )
+    return Located(project_id, run, state.dataset, name, str(found.version), f"{name}/{found.version}")
 
 
-def _from_run(
-    run: Any, dataset: Dataset, name: str, version: str, project_id: str, ref: str, threshold: float | None
-) -> Served:
+def _from_run(found: Located, threshold: float | None) -> Served:
+    run, dataset, project_id = found.run, found.dataset, found.project_id
     if not run.has_model:
         raise ServeError(
             "This run kept no model (it failed or was stopped).", "Train it again, then serve it."
@@ -132,7 +147,7 @@ def _from_run(
     }
     rows = holdout_rows(run, dataset)
     example = example_row(rows if len(rows) else dataset.frame, predictor.schema.names)
-    return Served(api_model(predictor, name, version, facts), project_id, ref, example)
+    return Served(api_model(predictor, found.name, found.version, facts), project_id, found.ref, example)
 
 
 def _from_bundle(path: Path) -> Served:

@@ -31,8 +31,16 @@ FLUSH_SECONDS = 0.25
 class TrafficLog:
     """Appends exchanges to `folder/<name>.jsonl`, a batch at a time; `close` writes what waits."""
 
-    def __init__(self, folder: Path, name: str, max_bytes: int = MAX_BYTES, keep: int = KEEP_FILES) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        name: str,
+        model: tuple[str, str] = ("", ""),
+        max_bytes: int = MAX_BYTES,
+        keep: int = KEEP_FILES,
+    ) -> None:
         self.path = folder / f"{name}.jsonl"
+        self.model = model  # the served model's name and version, in every line (monitoring filters)
         self.max_bytes, self.keep = max_bytes, keep
         self.dropped = 0
         self._pending: list[Exchange] = []
@@ -53,7 +61,7 @@ class TrafficLog:
         pending, self._pending = self._pending, []
         if not pending:
             return
-        lines = b"".join(orjson.dumps(record(exchange), default=str) + b"\n" for exchange in pending)
+        lines = b"".join(orjson.dumps(record(e, self.model), default=str) + b"\n" for e in pending)
         try:
             self._rotate_if_full(len(lines))
             with self.path.open("ab") as out:
@@ -77,12 +85,14 @@ class TrafficLog:
         self.path.rename(self.path.with_name(f"{self.path.name}.1"))
 
 
-def record(exchange: Exchange) -> dict[str, Any]:
-    """One request as logged: inputs (a list of values per feature), predictions, probabilities by
-    class."""
+def record(exchange: Exchange, model: tuple[str, str]) -> dict[str, Any]:
+    """One request as logged: the model's name and version, inputs (a list of values per feature),
+    predictions, probabilities by class."""
     answer = exchange.answer
     out: dict[str, Any] = {
         "time": exchange.time,
+        "model": model[0],
+        "version": model[1],
         "path": exchange.path,
         "latency_ms": round(exchange.latency_ms, 3),
         "inputs": {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in exchange.inputs.items()},
@@ -94,9 +104,11 @@ def record(exchange: Exchange) -> dict[str, Any]:
     return out
 
 
-def read_traffic(folder: Path, since: float | None = None, until: float | None = None) -> pd.DataFrame:
-    """Every logged row in the time window, oldest first: the inputs, `_time`, `_prediction` (and
-    `_probability <class>` columns)."""
+def read_traffic(
+    folder: Path, since: float | None = None, until: float | None = None, model: tuple[str, str] | None = None
+) -> pd.DataFrame:
+    """Every logged row in the time window (of one model's servers: its name and version), oldest
+    first: the inputs, `_time`, `_prediction` (and `_probability <class>` columns)."""
     frames = []
     files = sorted(folder.glob("*.jsonl*"), key=lambda p: (p.name.split(".jsonl")[0], -_rotation(p)))
     for path in files:
@@ -106,6 +118,8 @@ def read_traffic(folder: Path, since: float | None = None, until: float | None =
             except ValueError:
                 continue  # a line cut short by a crash
             if (since is not None and item["time"] < since) or (until is not None and item["time"] > until):
+                continue
+            if model is not None and (item.get("model"), item.get("version")) != model:
                 continue
             rows = pd.DataFrame(item["inputs"])
             rows["_time"] = item["time"]

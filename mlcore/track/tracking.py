@@ -532,6 +532,11 @@ def _text(value: Any) -> str:
     return json.dumps(value, default=str) if not isinstance(value, str) else value
 
 
+def registry_name(text: str) -> str:
+    """A registered model's name or an alias made from any text (letters, digits, `_ . -`)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
+
+
 # ---------- the store's health ----------
 
 

@@ -29,6 +29,7 @@ BELOW = {
     "deploy": {"data", "train", "evaluate"},
     "track": {"data", "train", "evaluate", "deploy"},
     "serve": {"data", "train", "evaluate", "deploy", "track"},
+    "monitor": {"data", "train", "evaluate", "explain", "deploy", "track", "serve"},
 }
 
 
