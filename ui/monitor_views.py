@@ -145,7 +145,7 @@ def verdict(ws: Workspace, model: Watched, check: Check, batch: Batch) -> None:
     with st.expander("Every feature in words"):
         st.markdown("\n\n".join(f.sentence for f in check.drift.features))
     st.subheader("The model's predictions")
-    st.markdown(check.predictions.sentence)
+    st.markdown(check.predictions_sentence)
     if check.decay is not None:
         st.subheader("The model's score")
         decay = check.decay

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from mlcore.deploy.predict import predict_values
+from mlcore.markup import markdown_code
 from mlcore.monitor.batches import Batch
 from mlcore.monitor.decay import Decay, Labelled, decay
 from mlcore.monitor.drift import DriftReport, DriftSettings, FeatureDrift, drift_report, prediction_drift
@@ -24,6 +25,7 @@ from mlcore.monitor.timeline import identity, record_check
 from mlcore.schema import Task
 
 MIN_LABELLED = 2  # labelled rows a score needs
+PREDICTIONS = "predictions"
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,14 @@ class Check:
         return self.drift.drifted or self.predictions.drifted or bool(self.decay and self.decay.beyond_noise)
 
     @property
+    def predictions_sentence(self) -> str:
+        """The predictions' verdict as a sentence about them (not about a column of that name)."""
+        said = self.predictions.sentence.removeprefix(f"{markdown_code(PREDICTIONS)}: ")
+        return f"The model's predictions: {said}"
+
+    @property
     def sentence(self) -> str:
-        parts = [self.drift.sentence, self.predictions.sentence]
+        parts = [self.drift.sentence, self.predictions_sentence]
         if self.decay is not None:
             parts.append(self.decay.sentence)
         return " ".join(p for p in parts if p)
@@ -96,7 +104,7 @@ def run_check(
         then = run.y_pred  # its holdout predictions, made at training time
     else:
         then = run.pipeline.predict(watched.reference[features])
-    moved = prediction_drift(then, labels, classification, settings, name="the model's predictions")
+    moved = prediction_drift(then, labels, classification, settings, name=PREDICTIONS)
     check = Check(
         watched.title,
         batch.name,

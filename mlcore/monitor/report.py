@@ -31,15 +31,15 @@ def feature_table(check: Check) -> pd.DataFrame:
         [
             {
                 "feature": f.name,
-                "test": f.test,
+                "verdict": verdict(f.drifted, f.significant, f.tested),
+                "change": f.effect,
+                "counts from": f.floor,
                 "p": p_text(f.p_value),
                 "q (corrected)": p_text(f.q_value),
-                "change": f.effect,
-                "measured as": f.effect_name,
-                "counts from": f.floor,
-                "PSI": f.psi,
                 "importance": f.importance,
-                "verdict": verdict(f.drifted, f.significant, f.tested),
+                "PSI": f.psi,
+                "change measured as": f.effect_name,
+                "test": f.test,
             }
             for f in check.drift.features
         ]
@@ -80,7 +80,7 @@ def monitor_report(check: Check, watched: Watched, batch: Batch, timeline: list[
             ]
         )
     b.heading("The model's predictions")
-    b.paragraph(plain_text(check.predictions.sentence))
+    b.paragraph(plain_text(check.predictions_sentence))
     if check.decay is not None:
         b.heading("The model's score")
         b.paragraph(plain_text(check.decay.sentence))
