@@ -6,19 +6,24 @@ on the newest rows and becomes the next version."""
 from __future__ import annotations
 
 import io
+import json
+import time
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pandas as pd
 import pytest
 from monitor_helpers import NAME, register_toy, rows
 
 from mlcore.deploy.predict import ColumnTypeError, MissingColumnsError, predict_values
-from mlcore.monitor.batches import batch_from_bytes, batch_from_dataset
+from mlcore.monitor.batches import batch_from_bytes, batch_from_dataset, batch_from_traffic
 from mlcore.monitor.check import run_check
 from mlcore.monitor.retrain import compare, fit, keep, plan, promote
 from mlcore.monitor.subject import MonitorError, watched
 from mlcore.monitor.timeline import checks
+from mlcore.serve.server import ServeOptions
+from mlcore.serve.servers import start_server, stop_server
 from mlcore.serve.sources import ServeError
 from mlcore.track.recorder import Recorder
 
@@ -112,3 +117,32 @@ def test_a_batch_is_read_with_the_data_pages_checks(registered):
     batch = batch_from_bytes(model, data.getvalue().encode(), "commas.csv")
     assert batch.features["x1"].dtype == float and batch.features["x1"].notna().all()
     assert any("the model does not use were ignored: 'extra'" in n for n in batch.notes)
+
+
+def test_the_requests_a_served_model_answered_are_a_batch(registered):
+    """Serve the model, send rows, stop it: its traffic log, read back for this model only, is the batch."""
+    home, _ = registered
+    model = watched(f"{NAME}@champion", home)
+    sent = rows(40, 14, drifted=True)
+    record = start_server(home, f"{NAME}@champion", ServeOptions())
+    try:
+        records = json.loads(sent[list(model.kinds)].to_json(orient="records"))
+        answer = httpx.post(f"{record.url}/predict", json={"records": records}, timeout=30)
+        assert answer.status_code == 200
+    finally:
+        stop_server(home, record.id)
+    batch = batch_from_traffic(model, since=time.time() - 600)
+    pd.testing.assert_frame_equal(batch.features, sent[list(model.kinds)], check_dtype=False)
+    assert batch.target is None and batch.name.startswith("API requests")
+    check = run_check(model, batch, keep=False)
+    assert check.decay is None and {f.name for f in check.drift.features if f.drifted} >= {"x1"}
+    with pytest.raises(MonitorError, match="answered no requests"):
+        batch_from_traffic(model, since=time.time() + 60)
+
+
+def test_a_model_whose_project_is_gone_is_a_plain_message(tmp_path):
+    recorder = register_toy(tmp_path / "home")
+    recorder.store.delete(recorder.store.list()[0].id)
+    with pytest.raises(ServeError, match="not in this workbench home") as caught:
+        watched(f"{NAME}@champion", tmp_path / "home")
+    assert "Import the project" in caught.value.hint
