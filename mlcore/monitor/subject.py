@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -119,8 +118,3 @@ def watched(ref: str, home: Path) -> Watched:
             "Monitor a model trained on more rows.",
         )
     return Watched(found.ref, found.name, found.version, found.project_id, found.run, found.dataset, home)
-
-
-def plain(value: Any) -> Any:
-    """A NumPy scalar as the Python value it holds (labels read from a model's classes)."""
-    return value.item() if hasattr(value, "item") and not isinstance(value, str | bytes) else value
