@@ -193,6 +193,22 @@ def build_dataset(
         )
 
 
+def derived(dataset: Dataset, frame: pd.DataFrame, name: str, source: str) -> Dataset:
+    """A new version of `dataset` holding `frame` (rows added, a column added): the columns it had
+    keep the types, roles and target chosen for them, new columns are typed as a load types them, and
+    the content hash is the new table's."""
+    chosen = {c.name: c for c in dataset.columns}
+    columns = tuple(
+        replace(info, ctype=old.ctype, role=old.role, reason=old.reason)
+        if (old := chosen.get(info.name))
+        else info
+        for info in infer_columns(frame)
+    )
+    return replace(
+        dataset, name=name, source=source, frame=frame, content_hash=hash_frame(frame), columns=columns
+    )
+
+
 @dataclass(frozen=True)
 class TargetGuess:
     """The column chosen as the target when a table is loaded (None: we ask instead), and why."""

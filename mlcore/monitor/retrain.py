@@ -12,7 +12,7 @@ next version of the registered model; promoting it to `champion` is one more cal
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from mlcore.dataset import Dataset, hash_frame
+from mlcore.dataset import Dataset, derived
 from mlcore.formatting import number, plural
 from mlcore.metrics import METRICS, score
 from mlcore.monitor.batches import Batch
 from mlcore.monitor.subject import MonitorError, Watched
-from mlcore.schema import Task, infer_columns
+from mlcore.schema import Task
 from mlcore.track.project_files import ProjectSettings
 from mlcore.track.recorder import Recorder
 from mlcore.track.tracking import registry_name
@@ -208,18 +208,6 @@ def _new_rows(watched: Watched, batch: Batch, known: np.ndarray) -> pd.DataFrame
 def _combined(dataset: Dataset, new: pd.DataFrame, batch_name: str) -> Dataset:
     """The project's dataset with the new rows added: the same columns, types, roles and target."""
     frame = pd.concat([dataset.frame, new], ignore_index=True)
-    chosen = {c.name: c for c in dataset.columns}
-    columns = tuple(
-        replace(
-            info, ctype=chosen[info.name].ctype, role=chosen[info.name].role, reason=chosen[info.name].reason
-        )
-        for info in infer_columns(frame)
-    )
-    return replace(
-        dataset,
-        name=f"{dataset.name} + {batch_name}",
-        source=f"retraining: {dataset.source} + {batch_name}",
-        frame=frame,
-        content_hash=hash_frame(frame),
-        columns=columns,
+    return derived(
+        dataset, frame, f"{dataset.name} + {batch_name}", f"retraining: {dataset.source} + {batch_name}"
     )
