@@ -10,6 +10,7 @@ import ast
 import functools
 import importlib
 import inspect
+import itertools
 import math
 import re
 import sys
@@ -122,11 +123,18 @@ class SourceWriter:
                 args.append(f"{key}={self.value(value, indent + 4, key)}")
         return call_code(name, args, indent)
 
+    def _constant(self, name: str) -> str:
+        """`name`, or `name_2`, `name_3` …: parts whose names differ only in punctuation (text columns
+        `a"b` and `a'b`) read as the same identifier, and each must keep its own column list."""
+        return next(
+            c for i in itertools.count(1) if (c := name if i == 1 else f"{name}_{i}") not in self.constants
+        )
+
     def _transformers(self, parts: list, indent: int) -> str:
         """Column-transformer parts, their column lists named as constants at the top of the script."""
         items = []
         for part, transformer, columns in parts:
-            constant = re.sub(r"\W", "_", f"{part}_columns").upper()
+            constant = self._constant(re.sub(r"\W", "_", f"{part}_columns").upper())
             self.constants[constant] = [str(c) for c in columns]
             if isinstance(transformer, str):
                 body = text_literal(transformer)

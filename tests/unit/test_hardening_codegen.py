@@ -99,3 +99,20 @@ def test_train_py_reads_thousands_and_day_first_dates_as_the_workbench_did(tmp_p
     run = train(dataset, "random_forest", split=SplitSpec(cv_folds=2))
     script = bundle_code(run, dataset).files["train.py"]
     assert _printed_metrics(script, path, tmp_path) == run_metrics(run)
+
+
+def test_text_columns_differing_only_in_punctuation_keep_their_own_column_lists():
+    """Regression: parts `text_a"b` and `text_a'b` (as Prepare names them) both became the constant
+    TEXT_A_B_COLUMNS, and the generated script read one column for both."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from mlcore.deploy.source_writer import pipeline_code
+
+    prep = ColumnTransformer(
+        [('text_a"b', TfidfVectorizer(), ['a"b']), ("text_a'b", TfidfVectorizer(), ["a'b"])]
+    )
+    expression, writer = pipeline_code(prep, seed=0)
+    lists = {name: columns for name, columns in writer.constants.items() if name.startswith("TEXT_A_B")}
+    assert sorted(lists.values()) == [['a"b'], ["a'b"]]
+    assert all(name in expression for name in lists)
