@@ -62,6 +62,7 @@ MAX_MODEL_BYTES = 200 << 20  # a model file (or a bundle's model.skops) larger t
 MAX_BUNDLE_BYTES = 2 << 30  # a bundle's members together, once unpacked (only two are ever read)
 MAX_CARD_BYTES = 10 << 20
 DATA_FILE = "data.csv"
+READER_REQUIREMENTS = {"excel": ("openpyxl",), "parquet": ("pyarrow",)}  # what pandas needs to read them
 ONNX_CHECK_ROWS = 500
 CARD_HINT = "Export the model again from the workbench, or upload its model.skops file alone."
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".jbl", ".sav", ".dill", ".cloudpickle", ".pt", ".pth")
@@ -202,7 +203,7 @@ def bundle_code(
         notes.append(f"'{dataset.name}' has no file of its own, so the bundle includes it as {DATA_FILE}.")
     data_file = dataset.name if original else DATA_FILE
     extra = (
-        *{"excel": ("openpyxl",), "parquet": ("pyarrow",)}.get(hints.file_format, ()),
+        *READER_REQUIREMENTS.get(hints.file_format, ()),
         *SERVER_REQUIREMENTS,
     )
     files: dict[str, str] = {}
@@ -284,8 +285,13 @@ def export_command(run: Run, data_file: str) -> ExportCommand:
 
 
 def bundle_filename(run: Run, dataset: Dataset) -> str:
-    stem = "".join(c if c.isalnum() else "-" for c in dataset.name.rsplit(".", 1)[0]).strip("-") or "data"
-    return f"{stem}-{run.model_key}-{run.id}.zip"
+    return f"{file_stem(dataset)}-{run.model_key}-{run.id}.zip"
+
+
+def file_stem(dataset: Dataset) -> str:
+    """The dataset's name without its extension, letters and digits only: the start of a download's
+    file name that any file system and shell take as it is."""
+    return "".join(c if c.isalnum() else "-" for c in dataset.name.rsplit(".", 1)[0]).strip("-") or "data"
 
 
 def onnx_outlook(run: Run, dataset: Dataset) -> str:

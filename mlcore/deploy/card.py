@@ -63,6 +63,23 @@ def training_view(run: Run, dataset: Dataset) -> Dataset:
     return replace(dataset, columns=tuple(columns), target=run.target, task=run.task)
 
 
+def card_header(card_format: str, title: str, dataset: Dataset) -> dict[str, Any]:
+    """What every card starts with: its format, when and by what it was made, its title, the data."""
+    return {
+        "format": card_format,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "made_with": f"mlcore {__version__}",
+        "title": title,
+        "dataset": {
+            "name": dataset.name,
+            "source": dataset.source,
+            "content_hash": dataset.content_hash,
+            "rows": dataset.n_rows,
+            "columns": dataset.n_columns,
+        },
+    }
+
+
 def build_card(run: Run, dataset: Dataset, schema: ModelSchema, extra: dict[str, Any]) -> dict[str, Any]:
     """Every fact of the card as JSON-safe data; `extra` adds bundle facts (files, ONNX)."""
     view = training_view(run, dataset)
@@ -86,18 +103,8 @@ def build_card(run: Run, dataset: Dataset, schema: ModelSchema, extra: dict[str,
         for info in dataset.columns
     ]
     card = {
-        "format": CARD_FORMAT,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "made_with": f"mlcore {__version__}",
+        **card_header(CARD_FORMAT, f"{run.label} predicting '{run.target}' ({run.task.value})", dataset),
         "run_id": run.id,
-        "title": f"{run.label} predicting '{run.target}' ({run.task.value})",
-        "dataset": {
-            "name": dataset.name,
-            "source": dataset.source,
-            "content_hash": dataset.content_hash,
-            "rows": dataset.n_rows,
-            "columns": dataset.n_columns,
-        },
         "schema": columns,
         "features": schema.to_dict()["features"],
         "target": run.target,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -98,51 +99,91 @@ def _columns_used(run: Run, dataset: Dataset, kinds: dict[str, ColumnType]) -> l
 def train_script(run: Run, dataset: Dataset, hints: ReadHints, data_file: str, sample_cap: int | None) -> str:
     """The standalone training script for a run (see the module docstring)."""
     kinds = feature_kinds(run.pipeline)
-    expression, writer = pipeline_code(run.pipeline, run.seed)
-    helper_imports, helper_constants, helpers = helper_source([*writer.helpers, plain_numbers, score])
-    frame = dataset.frame
-    used = _columns_used(run, dataset, kinds)
-    numbers = [c for c in used if _is_number(frame[c])]
-    dates = [c for c in used if str(frame[c].dtype).startswith("datetime64")]
-    constants = "\n".join(f"{name} = {_list_literal(values)}" for name, values in writer.constants.items())
-    reading, training = template("reading"), template("training")
-    split_imports, split_code = _split_code(run)
-    docstring, docstring_value = _train_docstring(run, dataset, data_file)
-    parts = [
-        docstring,
-        "from __future__ import annotations",
-        "",
-        import_block(writer, [*reading.imports, *training.imports, *split_imports, *helper_imports]),
-        "",
-        f"SEED = {run.seed}",
+    settings = [
         f"TARGET = {text_literal(run.target)}",
         f"TASK = {text_literal(run.task.value)}",
-        f"FEATURES = {_list_literal(list(kinds))}",
+        f"FEATURES = {list_literal(list(kinds))}",
         f"SAMPLE_CAP = {sample_cap!r}  # rows a slow model trains on (None: all)",
-        f"EXPECTED_ROWS, EXPECTED_COLUMNS = {dataset.n_rows}, {dataset.n_columns}",
+    ]
+    return pipeline_script(
+        _train_docstring(run, dataset, data_file),
+        PipelineSource(
+            run.pipeline, run.seed, "The same preprocessing and model as the workbench run, unfitted."
+        ),
+        ScriptData(dataset, hints, _columns_used(run, dataset, kinds)),
+        "training",
+        settings,
+        [score],
+        _split_code(run),
+    )
+
+
+@dataclass(frozen=True)
+class PipelineSource:
+    """The fitted pipeline a script rebuilds, unfitted, as `build_pipeline()` (with this docstring)."""
+
+    pipeline: Any
+    seed: int
+    docstring: str
+
+
+@dataclass(frozen=True)
+class ScriptData:
+    """The dataset whose file a script reads as the workbench read it, and the columns it uses."""
+
+    dataset: Dataset
+    hints: ReadHints
+    used: list[str]
+
+
+def pipeline_script(
+    docstring: tuple[str, str],
+    source: PipelineSource,
+    data: ScriptData,
+    program: str,
+    settings: list[str],
+    helpers: list[Any],
+    extra: tuple[list[str], str] = ([], ""),
+) -> str:
+    """A standalone script that reads the data file (templates/reading.py), defines `build_pipeline()`
+    and runs `templates/<program>.py`: `docstring` as written and as read (`docstring_source`), the
+    script's own constants after SEED (`settings`), the workbench `helpers` it copies, and more imports
+    and code to put before the program (`extra`). Refused by `check_script` unless it is what we write."""
+    expression, writer = pipeline_code(source.pipeline, source.seed)
+    helper_imports, helper_constants, copied = helper_source([*writer.helpers, plain_numbers, *helpers])
+    constants = "\n".join(f"{name} = {list_literal(values)}" for name, values in writer.constants.items())
+    reading, main = template("reading"), template(program)
+    extra_imports, extra_code = extra
+    parts = [
+        docstring[0],
+        "from __future__ import annotations",
+        "",
+        import_block(writer, [*reading.imports, *main.imports, *extra_imports, *helper_imports]),
+        "",
+        f"SEED = {source.seed}",
+        *settings,
+        f"EXPECTED_ROWS, EXPECTED_COLUMNS = {data.dataset.n_rows}, {data.dataset.n_columns}",
         constants,
         "",
-        _reader_constants(hints, list(frame.columns), numbers, dates),
+        _reader_constants(data.hints, data.dataset, data.used),
         *helper_constants,
         "",
         "",
         reading.code,
         "",
         "",
-        "\n\n\n".join(helpers),
+        "\n\n\n".join(copied),
         "",
         "",
         "def build_pipeline():",
-        '    """The same preprocessing and model as the workbench run, unfitted."""',
+        f'    """{source.docstring}"""',
         expression,
         "",
         "",
-        split_code,
-        "",
-        "",
-        training.code,
+        *([extra_code, "", ""] if extra_code else []),
+        main.code,
     ]
-    return check_script("\n".join(p for p in parts if p is not None).rstrip() + "\n", docstring_value)
+    return check_script("\n".join(parts).rstrip() + "\n", docstring[1])
 
 
 def _is_number(column: Any) -> bool:
@@ -152,7 +193,7 @@ def _is_number(column: Any) -> bool:
     )
 
 
-def _list_literal(values: list[str]) -> str:
+def list_literal(values: list[str]) -> str:
     flat = "[" + ", ".join(text_literal(str(v)) for v in values) + "]"
     if len(flat) <= LINE - 30:
         return flat
@@ -177,7 +218,12 @@ requirements.txt it prints the same cross-validation and holdout metrics as mode
 Generated by mlcore {__version__} on {stamp} from run {run.id}.
 """
 
-    names = (run.label, dataset.name, shlex.quote(data_file))
+    return docstring_source(text, run.label, dataset.name, shlex.quote(data_file))
+
+
+def docstring_source(text: Callable[..., str], *names: str) -> tuple[str, str]:
+    """A script's docstring `text(*names)` as written in the source, the user's `names` escaped so that
+    they read as themselves and cannot end it, and as Python reads it (for `check_script`)."""
     return '"""' + text(*map(_in_docstring, names)) + '"""', text(*names)
 
 
@@ -240,17 +286,21 @@ def _names_only(target: ast.expr) -> bool:
     return isinstance(target, ast.Name)
 
 
-def _reader_constants(hints: ReadHints, columns: list[str], numbers: list[str], dates: list[str]) -> str:
-    """How `read_data` (templates/reading.py) reads the file: the reader's facts as constants."""
+def _reader_constants(hints: ReadHints, dataset: Dataset, used: list[str]) -> str:
+    """How `read_data` (templates/reading.py) reads the dataset's file, as constants: the reader's facts,
+    and which of the columns a script uses (`used`) are read as numbers and dates."""
+    frame = dataset.frame
+    numbers = [c for c in used if _is_number(frame[c])]
+    dates = [c for c in used if str(frame[c].dtype).startswith("datetime64")]
     # The workbench reads plain UTF-8 with Arrow, whose numbers are correctly rounded ('round_trip');
     # decimal commas, other encodings and dropped rows go through pandas' default parser.
     arrow = hints.encoding in ("utf-8", "utf-8-sig") and hints.decimal == "." and not hints.drop_bad_rows
     return "\n".join(
         [
-            f"COLUMNS = {_list_literal([str(c) for c in columns])}  # the names the workbench gave them",
-            f"NUMBERS = {_list_literal(numbers)}  # read as numbers",
-            f"DATES = {_list_literal(dates)}  # read as dates",
-            f"THOUSANDS_COLUMNS = {_list_literal(list(hints.thousands))}  # numbers written 1,234",
+            f"COLUMNS = {list_literal([str(c) for c in frame.columns])}  # the names the workbench gave them",
+            f"NUMBERS = {list_literal(numbers)}  # read as numbers",
+            f"DATES = {list_literal(dates)}  # read as dates",
+            f"THOUSANDS_COLUMNS = {list_literal(list(hints.thousands))}  # numbers written 1,234",
             f"DAY_FIRST = {hints.day_first!r}  # dates such as 05/02/2024 read day first",
             f"FILE_FORMAT = {text_literal(hints.file_format)}",
             f"SHEET = {text_literal(hints.sheet) if hints.sheet else 0}  # Excel: the sheet read",
@@ -259,7 +309,7 @@ def _reader_constants(hints: ReadHints, columns: list[str], numbers: list[str], 
             f"ENCODING = {text_literal(hints.encoding)}",
             f"DROP_RAGGED = {hints.drop_bad_rows!r}  # rows with another number of fields were left out",
             f"FLOAT_PRECISION = {text_literal('round_trip') if arrow else None}",
-            f"NULL_TOKENS = {_list_literal(NULL_TOKENS)}",
+            f"NULL_TOKENS = {list_literal(NULL_TOKENS)}",
         ]
     )
 
@@ -386,12 +436,12 @@ def predict_script(
         "",
         import_block(SourceWriter(0), list(program.imports)),
         "",
-        f"FEATURES = {_list_literal(features)}",
-        f"NUMBERS = {_list_literal(numbers)}",
-        f"DATES = {_list_literal(dates)}",
+        f"FEATURES = {list_literal(features)}",
+        f"NUMBERS = {list_literal(numbers)}",
+        f"DATES = {list_literal(dates)}",
         f"TARGET = {text_literal(target)}",
         f"TASK = {text_literal(task.value)}",
-        f"NULL_TOKENS = {_list_literal(NULL_TOKENS)}",
+        f"NULL_TOKENS = {list_literal(NULL_TOKENS)}",
         "# The decision rule chosen on the Evaluate page: POSITIVE when its score is above THRESHOLD",
         "# (None: the model's own rule, the most probable class).",
         f"THRESHOLD = {threshold}",

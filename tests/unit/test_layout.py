@@ -26,6 +26,7 @@ BELOW = {
     "train": {"data"},
     "evaluate": {"data", "train"},
     "explain": {"data", "train"},
+    "discover": {"data", "train", "evaluate", "explain", "deploy", "track"},
     "deploy": {"data", "train", "evaluate"},
     "track": {"data", "train", "evaluate", "deploy"},
     "serve": {"data", "train", "evaluate", "deploy", "track"},
