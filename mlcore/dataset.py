@@ -209,6 +209,24 @@ def derived(dataset: Dataset, frame: pd.DataFrame, name: str, source: str) -> Da
     )
 
 
+def with_column(dataset: Dataset, name: str, values: pd.Series, ctype: ColumnType, about: str) -> Dataset:
+    """A new version of `dataset` with a column added as a feature (a cluster label, an anomaly score
+    that supervised training can then use); `about` says where it came from."""
+    if name in {str(c) for c in dataset.frame.columns}:
+        raise SchemaError(
+            f"There is already a column named '{name}'.", "Choose another name for the new column."
+        )
+    if len(values) != dataset.n_rows:
+        raise SchemaError(
+            f"The new column has {len(values):,} values for {dataset.n_rows:,} rows.",
+            "Compute it on every row.",
+        )
+    frame = dataset.frame.copy(deep=False)
+    frame[name] = pd.Series(values).to_numpy()
+    added = derived(dataset, frame, f"{dataset.name} + {name}", f"{dataset.source} + {about}")
+    return set_role(set_type(added, name, ctype), name, Role.FEATURE)
+
+
 @dataclass(frozen=True)
 class TargetGuess:
     """The column chosen as the target when a table is loaded (None: we ask instead), and why."""

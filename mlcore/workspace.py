@@ -17,6 +17,8 @@ from mlcore.data.loading import load_bytes
 from mlcore.data.readers import ReadOptions
 from mlcore.data.samples import load_sample
 from mlcore.dataset import Dataset
+from mlcore.discover.session import DiscoverSession, data_key
+from mlcore.discover.tracking import clustering_analysis
 from mlcore.errors import MLCoreError
 from mlcore.evaluate.refit import EvaluationState
 from mlcore.explain.explainer import GlobalExplanation, explain_worker
@@ -92,6 +94,8 @@ class Workspace:
     explanations: ResultStore[GlobalExplanation] = field(
         default_factory=lambda: ResultStore(max_entries=EXPLANATIONS_KEPT)
     )  # by (run id, settings): results, errors and running jobs
+    # Discover. `discover` may hold worker processes (clusterings, t-SNE): never pickle it.
+    discover: DiscoverSession = field(default_factory=DiscoverSession)
     imported_models: list[Any] = field(default_factory=list)  # `Predictor`s loaded from .skops bundles
     # Projects: what is kept on disk. `recorder` saves runs and tracks them (None: nothing is kept).
     recorder: Recorder | None = None
@@ -178,6 +182,18 @@ class Workspace:
 
     def set_type(self, column: str, ctype: ColumnType) -> bool:
         return self._edit(lambda d: ds_ops.set_type(d, column, ctype))
+
+    def add_column(self, name: str, values: Any, ctype: ColumnType, about: str) -> bool:
+        """Add a column (cluster labels, anomaly scores): a new version of the dataset, loaded as a new
+        dataset is, in a project of its own; the version before stays in its project."""
+        if self.dataset is None:
+            return False
+
+        def change() -> None:
+            self.dataset = ds_ops.with_column(self.dataset, name, values, ctype, about)
+            self.sheets, self.sheet, self.upload_id = [], None, None
+
+        return self._apply(change) and self.start_project()
 
     def set_ignored(self, columns: list[str]) -> bool:
         """Ignore exactly these columns; the others (except the target) become features."""
@@ -506,6 +522,36 @@ class Workspace:
 
     def stop_explanation(self, run: Run, settings: ExplainSettings) -> None:
         self.explanations.stop((run.id, settings))
+
+    # ---------- Discover ----------
+
+    def set_discover(self, **choices: Any) -> None:
+        """Choose the clustering algorithm or anomaly detector (`DiscoverSession` fields); widgets
+        redraw from the new values."""
+        for name, value in choices.items():
+            if name not in ("algorithm", "detector"):
+                raise AttributeError(f"not a Discover choice: {name}")
+            setattr(self.discover, name, value)
+        self.revision += 1
+
+    def set_discover_param(self, key: str, name: str, value: Any, defaults: dict[str, Any]) -> None:
+        """Change one setting of a clustering algorithm or detector; widgets redraw from it."""
+        self.discover.set_param(key, name, value, defaults)
+        self.revision += 1
+
+    def discovery(self, key: tuple) -> Entry[Any]:
+        """A Discover analysis under `key` (`DiscoverSession`'s keys); a clustering seen to finish is
+        tracked in MLflow once, in the project of the data it clustered."""
+        entry = self.discover.poll(key)
+        if entry.state is JobState.DONE and key[0] == "clusters" and self.discover.newly_finished(key):
+            dataset, prep = self.dataset, key[2]
+            project = None if dataset is None else self._projects_by_data.get(dataset.content_hash)
+            if self.recorder is not None and project is not None and data_key(dataset) == key[1]:
+                found = entry.result
+                self.recorder.record_analysis(
+                    project.id, project.name, lambda: clustering_analysis(found, dataset, prep)
+                )
+        return entry
 
 
 def _unexplained(job: Job) -> MLCoreError:

@@ -9,8 +9,10 @@ the app's shell. With this patch, tests see and benchmarks time what a browser g
 
 from __future__ import annotations
 
+import base64
 import re
 
+import numpy as np
 import streamlit.testing.v1.app_test as app_test
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -29,3 +31,11 @@ def shown(markdown: str) -> str:
     """What a reader sees of an element's Markdown: the text without its backslash escapes (names from
     the data are escaped so they read as text, never as links or formatting)."""
     return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def plotly_array(value) -> np.ndarray:
+    """A plotly array from the figure JSON: a plain list, or a typed array (base64 with dtype and shape)."""
+    if isinstance(value, dict):
+        shape = [int(n) for n in str(value.get("shape", "-1")).split(",")]
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).reshape(shape)
+    return np.asarray(value)

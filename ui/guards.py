@@ -20,18 +20,25 @@ def require_project(workspace: Workspace) -> None:
         st.stop()
 
 
+def require_dataset(workspace: Workspace, doing: str) -> Dataset:
+    """The dataset, with or without a target, or stop the page with a link to the Data page."""
+    if workspace.dataset is None:
+        _stop(f"No dataset yet. Load one on the Data page before you {doing}.")
+    return workspace.dataset
+
+
 def require_target(workspace: Workspace, doing: str) -> Dataset:
     """The dataset, or stop the page with a plain explanation and a link to the Data page."""
-    dataset = workspace.dataset
-    if dataset is None:
-        st.info(f"No dataset yet. Load one on the Data page before you {doing}.", icon=":material/info:")
-    elif dataset.target is None or dataset.task is None:
-        st.info(
+    dataset = require_dataset(workspace, doing)
+    if dataset.target is None or dataset.task is None:
+        _stop(
             f"'{markdown_text(dataset.name)}' has no target yet. Choose the column to predict on the Data "
-            f"page before you {doing}.",
-            icon=":material/info:",
+            f"page before you {doing}."
         )
-    else:
-        return dataset
+    return dataset
+
+
+def _stop(message: str) -> None:
+    st.info(message, icon=":material/info:")
     st.page_link(DATA_PAGE, label="Go to the Data page", icon=":material/table_view:")
     st.stop()

@@ -16,7 +16,10 @@ def _build() -> Sections:
             st.Page("pages/data.py", title="Data", icon=":material/table_view:", default=True),
             st.Page("pages/projects.py", title="Projects", icon=":material/folder_open:"),
         ],
-        "Explore": [st.Page("pages/explore.py", title="Explore", icon=":material/query_stats:")],
+        "Explore": [
+            st.Page("pages/explore.py", title="Explore", icon=":material/query_stats:"),
+            st.Page("pages/discover.py", title="Discover", icon=":material/bubble_chart:"),
+        ],
         "Model": [
             st.Page("pages/prepare.py", title="Prepare", icon=":material/tune:"),
             st.Page("pages/train.py", title="Train", icon=":material/model_training:"),

@@ -7,6 +7,7 @@ super-linear models show their cost estimate and the sample cap with an option t
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -46,12 +47,20 @@ def _enabled_value(hp: HyperParam) -> int | float:
 
 
 def param_widget(ws: Workspace, spec: ModelSpec, hp: HyperParam, value: Any) -> None:
-    """One widget for one hyperparameter; its new value goes to the workspace."""
+    """One widget for one model hyperparameter; its new value goes to the workspace."""
     name = f"param.{spec.task.value}.{spec.key}.{hp.name}"
+    hyperparam_widget(ws, hp, value, name, lambda v: set_param(ws, spec, hp.name, v))
+
+
+def hyperparam_widget(
+    ws: Workspace, hp: HyperParam, value: Any, name: str, apply: Callable[[Any], None]
+) -> None:
+    """The widget a setting's kind calls for (any `HyperParam`: a model's, a clustering's), with its
+    range and plain-language help; its new value goes to `apply`."""
     help = hp.help + _range_text(hp)
 
     def sync(suffix: str = "", convert: Any = lambda v: v) -> dict[str, Any]:
-        return synced(ws, name + suffix, lambda v: set_param(ws, spec, hp.name, convert(v)))
+        return synced(ws, name + suffix, lambda v: apply(convert(v)))
 
     if hp.kind == "bool":
         st.checkbox(hp.label, value=bool(value), help=help, **sync())

@@ -30,7 +30,7 @@ from mlcore.track.project_files import (
     run_meta,
 )
 from mlcore.track.projects import ProjectInfo, ProjectNotFoundError, ProjectStore
-from mlcore.track.tracking import Tracker
+from mlcore.track.tracking import Analysis, Tracker
 from mlcore.train.runs import Run, TrainRequest
 from mlcore.train.tuning import TuneResult
 
@@ -140,6 +140,13 @@ class Recorder:
         project: the search's best settings become a run there when the user trains them."""
         if self.tracker is not None:
             self._tracks.put(partial(self.tracker.log_search, project_id, project_name, request, result))
+
+    def record_analysis(self, project_id: str, project_name: str, make: Callable[[], Analysis]) -> None:
+        """Track an analysis (a clustering) in MLflow, made by `make` on the tracking thread (it may
+        serialise a model); the project keeps only supervised runs."""
+        if self.tracker is not None:
+            tracker = self.tracker
+            self._tracks.put(lambda: tracker.log_analysis(project_id, project_name, make()))
 
     def _track_all(self) -> None:
         yield_to_training()

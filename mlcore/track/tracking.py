@@ -19,7 +19,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -74,6 +74,20 @@ class ModelVersionInfo:
     run_id: str
     created: float
     metrics: dict[str, float]
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """A finished analysis that is not a supervised run (a clustering, say), as an MLflow run: its
+    settings as params, its scores as metrics, and its files as artifacts by path."""
+
+    name: str
+    kind: str  # the `mlcore.kind` tag: "clustering"
+    dataset: Dataset
+    params: dict[str, str]
+    metrics: dict[str, float]
+    files: dict[str, bytes]
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 class Tracker:
@@ -265,6 +279,43 @@ class Tracker:
             self.call(lambda c=child, st=status: client.set_terminated(c, st))
         self.call(lambda: client.set_terminated(parent, "FINISHED" if best is not None else "FAILED"))
         return parent
+
+    def log_analysis(self, project_id: str, project_name: str, analysis: Analysis) -> str:
+        """An analysis as one finished MLflow run in the project's experiment; returns its run id."""
+        from mlflow.entities import Metric, Param
+
+        client = self.client
+        experiment = self.experiment_id(project_id, project_name)
+        tags = {
+            "mlflow.runName": analysis.name,
+            PROJECT_TAG: project_id,
+            STATUS_TAG: "ok",
+            WRITER_TAG: writer(),
+            "mlcore.kind": analysis.kind,
+            "mlcore.dataset_hash": analysis.dataset.content_hash,
+            "mlcore.dataset": analysis.dataset.name,
+            "mlcore.app_version": __version__,
+            **analysis.tags,
+        }
+        rid = self.call(lambda: client.create_run(experiment, run_name=analysis.name, tags=tags)).info.run_id
+        now = int(time.time() * 1000)
+        params = [Param(k[:250], v[:6000]) for k, v in analysis.params.items()]
+        metrics = [Metric(k, float(v), now, 0) for k, v in analysis.metrics.items() if v == v]
+        for i in range(max(-(-len(params) // 100), 1)):
+            self.call(
+                lambda i=i: client.log_batch(
+                    rid, metrics=metrics if i == 0 else [], params=params[i * 100 : (i + 1) * 100]
+                )
+            )
+        self._log_input(rid, analysis.dataset)
+        with tempfile.TemporaryDirectory() as folder:
+            root = Path(folder)
+            for name, content in analysis.files.items():
+                (root / name).parent.mkdir(parents=True, exist_ok=True)
+                (root / name).write_bytes(content)
+            self.call(lambda: client.log_artifacts(rid, folder))
+        self.call(lambda: client.set_terminated(rid, "FINISHED"))
+        return rid
 
     def _log_input(self, rid: str, dataset: Dataset) -> None:
         """The dataset as the run's input (its schema and hash, not its rows); made once per dataset."""

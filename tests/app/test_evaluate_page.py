@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from dataclasses import replace
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_support import plotly_array
 from sklearn import metrics as skm
 from sklearn.metrics import precision_score
 from streamlit.testing.v1 import AppTest
@@ -73,14 +73,6 @@ def _chart(at: AppTest, key: str) -> dict:
     return next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if key in c.proto.id)
 
 
-def _array(value) -> np.ndarray:
-    """A plotly array from the figure JSON: a plain list, or a typed array (base64 with dtype and shape)."""
-    if isinstance(value, dict):
-        shape = [int(n) for n in str(value.get("shape", "-1")).split(",")]
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).reshape(shape)
-    return np.asarray(value)
-
-
 def _text(at: AppTest) -> str:
     return " ".join(str(e.value) for kind in ("markdown", "caption", "info", "success") for e in at.get(kind))
 
@@ -138,10 +130,10 @@ def test_confusion_matrices_side_by_side_counts_and_shares(binary):
     for heat, title, run in zip(grid["data"], titles, chosen, strict=True):
         assert heat["x"] == ["benign", "malignant"]  # the original class names
         assert title.startswith(run.label)
-        assert np.array_equal(_array(heat["z"]), evaluate_run(run, dataset).confusion.counts)
+        assert np.array_equal(plotly_array(heat["z"]), evaluate_run(run, dataset).confusion.counts)
     at.segmented_control(key="evaluate_cm_view").set_value("shares").run()
     heat = next(iter(_charts(at).values()))["data"][0]
-    assert np.allclose(_array(heat["z"]).sum(axis=1), 1.0)
+    assert np.allclose(plotly_array(heat["z"]).sum(axis=1), 1.0)
 
 
 @pytest.mark.parametrize("kept", [True, False], ids=["kept by training", "an older project's runs"])
@@ -166,7 +158,7 @@ def test_out_of_fold_matrices_are_drawn_or_computed_on_demand(binary, kept):
     best = max(runs, key=lambda r: r.cv_mean["accuracy"])
     oof = refit.out_of_fold(lambda _: None, replace(best, oof=None), dataset)  # refitted here, to compare
     expected = skm.confusion_matrix(oof.y_true, oof.y_pred, labels=list(best.classes))
-    assert np.array_equal(_array(grid["data"][0]["z"]), expected)
+    assert np.array_equal(plotly_array(grid["data"][0]["z"]), expected)
     assert expected.sum() == len(dataset.frame) - len(best.y_true)  # every training row once
 
 
@@ -179,10 +171,10 @@ def test_threshold_slider_updates_the_confusion_matrix(binary):
     e = evaluate_run(run, dataset)
     slider = at.slider[0]
     assert slider.value == 0.5
-    assert np.array_equal(_array(_chart(at, "threshold_view")["data"][0]["z"]), e.confusion.counts)
+    assert np.array_equal(plotly_array(_chart(at, "threshold_view")["data"][0]["z"]), e.confusion.counts)
     slider.set_value(0.05).run()
     assert not at.exception
-    z = _array(_chart(at, "threshold_view")["data"][0]["z"])
+    z = plotly_array(_chart(at, "threshold_view")["data"][0]["z"])
     assert np.array_equal(z, e.threshold.confusion(0.05).counts)
     assert not np.array_equal(z, e.confusion.counts)  # a lower threshold flags more rows as malignant
     assert at.session_state["workspace"].evaluation.thresholds[run.id] == 0.05
@@ -288,7 +280,7 @@ def test_learning_curve_runs_in_the_background_and_is_kept(iris):
     spec = _chart(at, "eval:learning")
     validation = next(t for t in spec["data"] if t.get("name") == "validation score")
     run = next(r for r in runs if r.id == at.selectbox(key="evaluate_curve_run").value)
-    assert _array(validation["y"])[-1] == pytest.approx(
+    assert plotly_array(validation["y"])[-1] == pytest.approx(
         run.cv_mean["accuracy"]
     )  # full size = the run's folds
     assert not any(b.label == "Compute the learning curve" for b in at.button)  # kept: no second run

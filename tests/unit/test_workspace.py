@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mlcore.data.samples import load_sample
+from mlcore.schema import ColumnType
 from mlcore.train.fit import train_model
 from mlcore.train.runs import ModelChoice, Run, TrainRequest
 from mlcore.train.split import SplitSpec
@@ -47,3 +48,19 @@ def test_clearing_without_a_dataset_changes_nothing():
     workspace = Workspace(runs=list(runs))
     workspace.clear_runs()
     assert workspace.runs == runs
+
+
+def test_a_column_added_is_a_new_version_of_the_dataset_that_training_uses():
+    ws = Workspace()
+    assert ws.load_sample("iris")
+    before = ws.dataset
+    labels = (before.frame["petal length (cm)"] > 2.5).astype(int)  # a made-up "cluster"
+    assert ws.add_column("cluster", labels, ColumnType.CATEGORICAL, "k-means, 2 clusters")
+    after = ws.dataset
+    assert after.content_hash != before.content_hash and after.name == f"{before.name} + cluster"
+    assert after.column("cluster").ctype is ColumnType.CATEGORICAL and "cluster" in after.features
+    assert after.target == before.target and after.frame["cluster"].tolist() == labels.tolist()
+    assert [c.ctype for c in after.columns[:-1]] == [c.ctype for c in before.columns]
+    assert "cluster" in ws.train_request((ModelChoice("decision_tree"),)).dataset.features
+    assert not ws.add_column("cluster", labels, ColumnType.CATEGORICAL, "again")  # the name is taken
+    assert "already a column named 'cluster'" in ws.problem.message and ws.dataset is after
