@@ -30,6 +30,9 @@ from mlcore.evaluate.plots import HEIGHT, TITLED_MARGIN, colour, layout
 from mlcore.formatting import plural
 
 WEBGL_FROM = 1_000  # points from which a 2-D scatter is drawn with WebGL
+TEXT_HOVER_POINTS = (
+    20_000  # text values (beyond the colouring category) shown on hover up to this many points
+)
 MAX_LEVELS = 10  # levels coloured apart; the rarer ones share one colour as "other"
 CONTINUOUS_FROM = 13  # a number column with at least this many values is coloured on a scale
 NOISE_COLOUR = "#999999"
@@ -84,7 +87,7 @@ def k_selection_figure(choice: KChoice) -> go.Figure:
         "",
         "dashed: the recommended k",
         showlegend=False,
-        margin=TITLED_MARGIN,
+        margin={**TITLED_MARGIN, "t": TITLED_MARGIN["t"] + 30},  # the subtitle above the panels' titles,
         height=HEIGHT * rows,
     )
     fig.update_xaxes(title_text="k", dtick=1)
@@ -178,12 +181,14 @@ def projection_figure(
     keep = sample_rows(len(projection.rows), max_points, seed)
     rows = projection.rows[keep]
     points = projection.coordinates[keep, :dimensions]
-    custom, template = _hover(rows, colour_by, hover)
+    numbers, text, template, hover_note = _hover(rows, colour_by, hover)
     fig = go.Figure()
     for trace in _coloured(colour_by, rows, len(rows)):
         mask = trace.pop("mask")
         coordinates = {axis: points[mask, i] for i, axis in enumerate("xyz"[:dimensions])}
-        common = {"mode": "markers", "customdata": custom[mask], "hovertemplate": template, **coordinates}
+        common = {"mode": "markers", "customdata": numbers[mask], "hovertemplate": template, **coordinates}
+        if text is not None:
+            common["text"] = text[mask]
         if dimensions == 3:
             fig.add_trace(go.Scatter3d(marker={"size": 3, **trace.pop("marker")}, **trace, **common))
         else:
@@ -191,8 +196,10 @@ def projection_figure(
             fig.add_trace(
                 scatter(marker={"size": 6, "opacity": 0.8, **trace.pop("marker")}, **trace, **common)
             )
-    notes = [n for n in (projection.note, f"{len(rows):,} of {len(projection.rows):,} rows drawn.") if n]
-    subtitle = " ".join(notes[:1] if len(rows) == len(projection.rows) else notes)
+    drawn = (
+        f"{len(rows):,} of {len(projection.rows):,} rows drawn." if len(rows) < len(projection.rows) else ""
+    )
+    subtitle = " ".join(n for n in (projection.note, drawn, hover_note) if n)
     title = f"{projection.method} map" + (
         f", coloured by {_text(colour_by.name)}" if colour_by is not None and colour_by.name else ""
     )
@@ -214,8 +221,7 @@ def _coloured(colour_by: pd.Series | None, rows: np.ndarray, n: int) -> list[dic
     if colour_by is None:
         return [{"mask": np.ones(n, bool), "marker": {"color": colour(0)}, "showlegend": False}]
     values = colour_by.iloc[rows].reset_index(drop=True)
-    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    if numeric and colour_by.nunique() >= CONTINUOUS_FROM:
+    if _is_number(values) and colour_by.nunique() >= CONTINUOUS_FROM:
         scale = {"color": values.to_numpy(float), "colorscale": "Viridis", "showscale": True}
         scale["colorbar"] = {"title": {"text": _text(colour_by.name or "")}}
         return [{"mask": np.ones(n, bool), "marker": scale, "showlegend": False}]
@@ -247,20 +253,47 @@ def _coloured(colour_by: pd.Series | None, rows: np.ndarray, n: int) -> list[dic
 
 def _hover(
     rows: np.ndarray, colour_by: pd.Series | None, hover: pd.DataFrame | None
-) -> tuple[np.ndarray, str]:
-    """Each drawn row's number and values, and the hover template that shows them."""
+) -> tuple[np.ndarray, np.ndarray | None, str, str]:
+    """Each drawn row's number (1 for the first row of data) and values, and the template that shows
+    them on hover. Numbers travel to the browser as one binary array, whatever the points; a category
+    colouring the map is its trace's name; other text goes as one string per point, and only up to
+    `TEXT_HOVER_POINTS` points: beyond that, strings made every rerun of the map spend most of its
+    time in plotly's JSON encoder."""
     columns: list[tuple[str, pd.Series]] = []
     if colour_by is not None:
         columns.append((str(colour_by.name or "colour"), colour_by.iloc[rows]))
     if hover is not None:
         columns += [(str(name), hover[name].iloc[rows]) for name in hover.columns]
-    custom = np.empty((len(rows), 1 + len(columns)), dtype=object)
-    custom[:, 0] = [f"{r + 1:,}" for r in rows]
-    lines = ["row %{customdata[0]}"]
-    for j, (name, values) in enumerate(columns, start=1):
-        custom[:, j] = [_text(v) for v in values]
-        lines.append(f"{_text(name)}: %{{customdata[{j}]}}")
-    return custom, "<br>".join(lines) + "<extra></extra>"
+    numbers = [np.asarray(rows, dtype=np.float64) + 1]
+    lines = ["row %{customdata[0]:,}"]
+    texts = []
+    left_out = []
+    for position, (name, values) in enumerate(columns):
+        if _is_number(values):
+            numbers.append(values.to_numpy(dtype=np.float64, na_value=np.nan))
+            lines.append(f"{_text(name)}: %{{customdata[{len(numbers) - 1}]:.4~g}}")
+        elif position == 0 and colour_by is not None:
+            lines.append(f"{_text(name)}: %{{fullData.name}}")
+        elif len(rows) <= TEXT_HOVER_POINTS:
+            texts.append(np.char.add(f"{_text(name)}: ", np.array([_text(v) for v in values], dtype=str)))
+        else:
+            left_out.append(name)
+    text = None
+    if texts:
+        text = texts[0]
+        for more in texts[1:]:
+            text = np.char.add(np.char.add(text, "<br>"), more)
+        lines.append("%{text}")
+    note = (
+        f"With more than {TEXT_HOVER_POINTS:,} points, hover leaves out {_text(', '.join(left_out))}."
+        if left_out
+        else ""
+    )
+    return np.column_stack(numbers), text, "<br>".join(lines) + "<extra></extra>", note
+
+
+def _is_number(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
 # ---------- clusters ----------

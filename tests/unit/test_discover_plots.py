@@ -130,7 +130,7 @@ def test_a_small_scatter_is_svg_and_draws_every_row_at_its_coordinates():
     fig = plots.projection_figure(projection)
     (trace,) = fig.data
     assert type(trace) is go.Scatter
-    rows = [int(r) - 1 for r in trace.customdata[:, 0]]
+    rows = list((trace.customdata[:, 0] - 1).astype(int))
     assert sorted(rows) == list(range(40))
     np.testing.assert_allclose(trace.x, projection.coordinates[rows, 0])
     np.testing.assert_allclose(trace.y, projection.coordinates[rows, 1])
@@ -149,7 +149,7 @@ def test_a_scatter_drawn_in_three_dimensions():
     projection = _projection(40)
     (trace,) = plots.projection_figure(projection, dimensions=3).data
     assert type(trace) is go.Scatter3d
-    rows = [int(r) - 1 for r in trace.customdata[:, 0]]
+    rows = list((trace.customdata[:, 0] - 1).astype(int))
     np.testing.assert_allclose(trace.z, projection.coordinates[rows, 2])
 
 
@@ -159,13 +159,13 @@ def test_clusters_are_coloured_one_trace_each_in_label_order_with_noise_grey():
     assert [t.name for t in fig.data] == ["cluster 0", "cluster 1", "cluster 2", "noise"]
     assert [len(t.x) for t in fig.data] == [10, 10, 10, 10]
     assert fig.data[-1].marker.color == plots.NOISE_COLOUR
-    assert fig.data[0].hovertemplate == "row %{customdata[0]}<br>colour: %{customdata[1]}<extra></extra>"
+    assert fig.data[0].hovertemplate == "row %{customdata[0]:,}<br>colour: %{fullData.name}<extra></extra>"
 
 
 def test_a_number_with_many_values_is_coloured_on_a_scale():
     colour_by = pd.Series(np.arange(40.0) * 2, name="size")
     (trace,) = plots.projection_figure(_projection(40), colour_by).data
-    rows = [int(r) - 1 for r in trace.customdata[:, 0]]
+    rows = list((trace.customdata[:, 0] - 1).astype(int))
     np.testing.assert_allclose(trace.marker.color, colour_by.to_numpy()[rows])
     assert trace.marker.showscale
 
@@ -183,11 +183,9 @@ def test_hover_text_legend_and_title_escape_html_in_column_names_and_values():
     hover = pd.DataFrame({"<u>h</u>": ["<s>v</s>"] * 40})
     fig = plots.projection_figure(_projection(40), colour_by, hover)
     trace = fig.data[0]
-    assert trace.hovertemplate == (
-        f"row %{{customdata[0]}}<br>{ESCAPED}: %{{customdata[1]}}<br>&lt;u&gt;h&lt;/u&gt;: %{{customdata[2]}}"
-        "<extra></extra>"
-    )
-    assert {tuple(row[1:]) for row in trace.customdata} == {("&lt;i&gt;a&lt;/i&gt;", "&lt;s&gt;v&lt;/s&gt;")}
+    template = f"row %{{customdata[0]:,}}<br>{ESCAPED}: %{{fullData.name}}<br>%{{text}}<extra></extra>"
+    assert trace.hovertemplate == template  # the colour's level is the trace's (escaped) name
+    assert set(trace.text) == {"&lt;u&gt;h&lt;/u&gt;: &lt;s&gt;v&lt;/s&gt;"}
     assert trace.name == "&lt;i&gt;a&lt;/i&gt;"
     assert fig.layout.title.text == f"PCA map, coloured by {ESCAPED}"
 
@@ -292,3 +290,17 @@ def test_anomaly_scores_refuse_too_few_bins_and_no_scores():
     empty = Anomalies("lof", np.array([]), np.array([], int), (), "local outlier factor")
     with pytest.raises(ValueError, match="No scores"):
         plots.anomaly_score_figure(empty)
+
+
+def test_hover_numbers_travel_as_numbers_and_text_is_left_out_of_large_maps():
+    n = plots.TEXT_HOVER_POINTS + 1
+    hover = pd.DataFrame({"age": np.arange(n) * 0.5, "city": ["Oslo"] * n})
+    (trace,) = plots.projection_figure(_projection(n), hover=hover, max_points=n).data
+    rows = (trace.customdata[:, 0] - 1).astype(int)
+    np.testing.assert_array_equal(trace.customdata[:, 1], hover["age"].to_numpy()[rows])
+    assert trace.hovertemplate == "row %{customdata[0]:,}<br>age: %{customdata[1]:.4~g}<extra></extra>"
+    assert trace.text is None
+    subtitle = plots.projection_figure(_projection(n), hover=hover, max_points=n).layout.title.subtitle.text
+    assert subtitle == f"With more than {plots.TEXT_HOVER_POINTS:,} points, hover leaves out city."
+    (small,) = plots.projection_figure(_projection(n), hover=hover, max_points=n - 1).data
+    assert set(small.text) == {"city: Oslo"}
