@@ -526,10 +526,10 @@ class Workspace:
     # ---------- Discover ----------
 
     def set_discover(self, **choices: Any) -> None:
-        """Choose the clustering algorithm or anomaly detector (`DiscoverSession` fields); widgets
-        redraw from the new values."""
+        """Choose the clustering algorithm, the anomaly detector or the anomalous rows listed
+        (`DiscoverSession` fields); widgets redraw from the new values."""
         for name, value in choices.items():
-            if name not in ("algorithm", "detector"):
+            if name not in ("algorithm", "detector", "top"):
                 raise AttributeError(f"not a Discover choice: {name}")
             setattr(self.discover, name, value)
         self.revision += 1

@@ -24,6 +24,7 @@ from mlcore.jobs import JobState
 from mlcore.markup import markdown_text
 from mlcore.workspace import Workspace
 from ui.discover_views import algorithm_choice, analysis
+from ui.state import synced
 
 HOVER_COLUMNS = 6  # columns shown when pointing at a row on a map
 CLUSTER = "cluster (found here)"
@@ -263,11 +264,18 @@ def _colour_values(dataset: Dataset, look: MapLook) -> pd.Series:
 
 def anomalies_tab(ws: Workspace, dataset: Dataset) -> None:
     detector = algorithm_choice(ws, "detector", DETECTORS, "Detector")
-    top = int(st.number_input("Rows to list", 1, 100, 10, key="discover.top"))
+    st.number_input(
+        "Rows to list",
+        1,
+        100,
+        ws.discover.top,
+        **synced(ws, "discover.top", lambda v: ws.set_discover(top=int(v))),
+    )
+    top = ws.discover.top
     found: Anomalies | None = analysis(
         ws,
-        ws.discover.anomalies_key(dataset, ws.prep, ws.seed, top),
-        lambda: ws.discover.start_anomalies(dataset, ws.prep, ws.seed, top),
+        ws.discover.anomalies_key(dataset, ws.prep, ws.seed),
+        lambda: ws.discover.start_anomalies(dataset, ws.prep, ws.seed),
         "Find anomalies",
         f"Score every row with {detector.name} and explain the {plural(top, 'most unusual row')}.",
         "Looking for anomalies",

@@ -12,7 +12,6 @@ from mlcore.dataset import Dataset
 from mlcore.discover.anomalies import Anomalies
 from mlcore.discover.clustering import cluster_name, cluster_order
 from mlcore.discover.export import bundle_name, cluster_bundle, free_column, labelled_csv, labelled_name
-from mlcore.discover.profiles import MAX_TRAITS, NOTABLE
 from mlcore.discover.session import Discovery
 from mlcore.jobs import JobState
 from mlcore.markup import markdown_text
@@ -24,12 +23,15 @@ from ui.feedback import show_problem
 ADDED = "discover.added"  # the message shown after a column was added (the page reruns on new data)
 REFUSED = "discover.refused"  # why the column was not added
 NAMES = "discover.names"
+NAME_COLUMNS = 3  # name boxes side by side
+MAX_NAME = 60
 
 
 def use_tab(ws: Workspace, dataset: Dataset) -> None:
     if ADDED in st.session_state:
         st.success(st.session_state.pop(ADDED), icon=":material/check_circle:")
         st.page_link("pages/train.py", label="Train a model that uses it", icon=":material/model_training:")
+        return
     show_problem(st.session_state.pop(REFUSED, None))
     found = current_clusters(ws, dataset)
     scores = _current_scores(ws, dataset)
@@ -42,7 +44,7 @@ def use_tab(ws: Workspace, dataset: Dataset) -> None:
         return
     columns: dict[str, np.ndarray] = {}
     if found is not None:
-        labels = _named_labels(found)
+        labels = _named_labels(found, ws.discover.clusters_key(dataset, ws.prep, ws.seed))
         name = st.text_input(
             "Name of the cluster column", free_column(dataset, "cluster"), key="discover.column"
         )
@@ -96,32 +98,26 @@ def use_tab(ws: Workspace, dataset: Dataset) -> None:
         )
 
 
-def _named_labels(found: Discovery) -> np.ndarray:
-    """Each row's cluster by the name the user gave it (by default 'cluster 0' …, 'noise')."""
+def _named_labels(found: Discovery, key: tuple) -> np.ndarray:
+    """Each row's cluster by the name the user gives it (by default 'cluster 0' …, 'noise'); each box
+    says the cluster's size and what sets it apart."""
     order = cluster_order(found.fit.labels)
     sizes = pd.Series(found.fit.labels).value_counts()
-    standouts = {
-        p.label: ", ".join(t.label for t in p.traits[:MAX_TRAITS] if abs(t.effect) >= NOTABLE)
-        for p in found.profiles.clusters
-    }
-    table = pd.DataFrame(
-        {
-            "cluster": [cluster_name(label) for label in order],
-            "rows": [int(sizes[label]) for label in order],
-            "name": [cluster_name(label) for label in order],
-            "stands out by": [standouts.get(label, "in no cluster") for label in order],
-        }
-    )
+    standouts = {p.label: ", ".join(t.gist for t in p.standouts) for p in found.profiles.clusters}
     st.caption("Name the groups: the names become the column's values.")
-    edited = st.data_editor(
-        table,
-        disabled=["cluster", "rows", "stands out by"],
-        hide_index=True,
-        key=f"{NAMES}.{id(found)}",
-    )
-    names = {
-        label: (str(n).strip() or cluster_name(label)) for label, n in zip(order, edited["name"], strict=True)
-    }
+    names: dict[int, str] = {}
+    grid = st.columns(NAME_COLUMNS)
+    for i, label in enumerate(order):
+        default = cluster_name(label)
+        about = standouts.get(label, "in no cluster") or "close to the whole table"
+        with grid[i % NAME_COLUMNS]:
+            typed = st.text_input(
+                f"{default} · {int(sizes[label]):,} rows · {about}",
+                default,
+                max_chars=MAX_NAME,
+                key=f"{NAMES}.{hash(key)}.{label}",
+            )
+        names[label] = typed.strip() or default
     return pd.Series(found.fit.labels).map(names).to_numpy(dtype=object)
 
 
@@ -136,7 +132,5 @@ def _add(ws: Workspace, name: str, values: np.ndarray, ctype: ColumnType, about:
 
 
 def _current_scores(ws: Workspace, dataset: Dataset) -> Anomalies | None:
-    entry = ws.discovery(
-        ws.discover.anomalies_key(dataset, ws.prep, ws.seed, st.session_state.get("discover.top", 10))
-    )
+    entry = ws.discovery(ws.discover.anomalies_key(dataset, ws.prep, ws.seed))
     return entry.result if entry.state is JobState.DONE else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,23 @@ class Trait:
         """'age', or 'region = north' for a level."""
         return self.column if self.level is None else f"{self.column} = {self.level}"
 
+    @property
+    def notable(self) -> bool:
+        """Worth a word: half a standard deviation or more, and for a level only when it is more
+        common (its absence says little: the cluster is then mostly other levels, named by their own)."""
+        return (self.effect if self.level is not None else abs(self.effect)) >= NOTABLE
+
+    @property
+    def gist(self) -> str:
+        """In plain text, for a table cell: 'higher age', 'earlier joined', 'region = north'."""
+        return self.label if self.level is not None else f"{self.direction} {self.column}"
+
+    @property
+    def direction(self) -> str:
+        """A number's side of the table's mean: 'higher' or 'lower' ('later', 'earlier' for dates)."""
+        more, less = ("later", "earlier") if self.kind is ColumnType.DATETIME else ("higher", "lower")
+        return more if self.effect > 0 else less
+
 
 @dataclass(frozen=True)
 class ClusterProfile:
@@ -59,6 +76,11 @@ class ClusterProfile:
     share: float
     traits: tuple[Trait, ...]
     sentence: str
+
+    @property
+    def standouts(self) -> list[Trait]:
+        """The notable traits named in its sentence, strongest first."""
+        return [t for t in self.traits if t.notable][:MAX_TRAITS]
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,11 +172,10 @@ def _profile(label: int, size: int, n_rows: int, traits: list[Trait]) -> Cluster
     name = cluster_name(label)
     share = size / n_rows
     head = f"{name} ({_share(share)} of rows{', in no cluster' if label == NOISE else ''})"
-    # a level's absence says little (the cluster is then mostly other levels, named by their own traits)
-    said = [t for t in ranked if (t.effect if t.level is not None else abs(t.effect)) >= NOTABLE]
-    words = [_trait_words(t) for t in said[:MAX_TRAITS]]
+    profile = ClusterProfile(label, name, size, share, ranked, "")
+    words = [_trait_words(t) for t in profile.standouts]
     body = ", ".join(words) if words else "close to the table as a whole on every column"
-    return ClusterProfile(label, name, size, share, ranked, f"{head}: {body}.")
+    return replace(profile, sentence=f"{head}: {body}.")
 
 
 def _trait_words(trait: Trait) -> str:
@@ -163,8 +184,7 @@ def _trait_words(trait: Trait) -> str:
     if trait.level is not None:
         often = "mostly" if trait.cluster >= 0.5 else "more often"
         return f"{often} {column} = {markdown_text(trait.level)} ({_cell(trait)})"
-    more, less = ("later", "earlier") if trait.kind is ColumnType.DATETIME else ("higher", "lower")
-    words = f"{more if trait.effect > 0 else less} {column} ({signed(trait.effect, 2)} sd"
+    words = f"{trait.direction} {column} ({signed(trait.effect, 2)} sd"
     ratio = trait.median_ratio
     if ratio >= MEDIAN_RATIO or ratio <= 1 / MEDIAN_RATIO:
         words += f", median {number(ratio, 2)}× the overall"

@@ -150,6 +150,7 @@ class DiscoverSession:
 
     algorithm: str = CLUSTERINGS[0].key
     detector: str = DETECTORS[0].key
+    top: int = 10  # the most anomalous rows listed
     params: dict[str, dict[str, Any]] = field(default_factory=dict)  # by algorithm: settings changed
     results: ResultStore[Any] = field(default_factory=lambda: ResultStore(max_entries=RESULTS_KEPT))
     tracked: set[tuple] = field(default_factory=set)  # clusterings handed to the recorder
@@ -210,22 +211,14 @@ class DiscoverSession:
         key = self.tsne_key(dataset, prep, seed, perplexity, dimensions)
         self._start(key, map_rows, dataset, prep, perplexity, dimensions, seed)
 
-    def anomalies_key(self, dataset: Dataset, prep: PrepSpec, seed: int, top: int) -> tuple:
-        return (
-            "anomalies",
-            data_key(dataset),
-            prep,
-            self.detector,
-            _frozen(self.settings(self.detector)),
-            top,
-            seed,
-        )
+    def anomalies_key(self, dataset: Dataset, prep: PrepSpec, seed: int) -> tuple:
+        settings = _frozen(self.settings(self.detector))
+        return ("anomalies", data_key(dataset), prep, self.detector, settings, self.top, seed)
 
-    def start_anomalies(self, dataset: Dataset, prep: PrepSpec, seed: int, top: int) -> None:
-        key = self.anomalies_key(dataset, prep, seed, top)
-        self._start(
-            key, score_anomalies, dataset, prep, self.detector, self.settings(self.detector), top, seed
-        )
+    def start_anomalies(self, dataset: Dataset, prep: PrepSpec, seed: int) -> None:
+        key = self.anomalies_key(dataset, prep, seed)
+        settings = self.settings(self.detector)
+        self._start(key, score_anomalies, dataset, prep, self.detector, settings, self.top, seed)
 
     def poll(self, key: tuple) -> Entry[Any]:
         return self.results.poll(key)

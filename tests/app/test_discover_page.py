@@ -150,8 +150,11 @@ def test_named_clusters_become_a_column_training_can_use(open_app):
     _until(at, lambda at: any(m.label == "Clusters" for m in at.metric))
     labels = at.session_state["workspace"].discover.results.values()[0].fit.labels
     _tab(at, "Use the result")
-    names = next(d.value for d in at.dataframe if "name" in d.value.columns)  # the table to name them
-    assert list(names["name"]) == ["cluster 0", "cluster 1", "cluster 2"]
+    boxes = [t for t in at.text_input if t.label.startswith("cluster ")]  # one name per cluster
+    assert [t.value for t in boxes] == ["cluster 0", "cluster 1", "cluster 2"]
+    sizes = np.bincount(labels)
+    assert boxes[1].label.startswith(f"cluster 1 · {sizes[1]:,} rows · ")
+    boxes[1].input("big spenders").run()
     _click(at, "Add the clusters as a column")
     ws = at.session_state["workspace"]
     added = ws.dataset
@@ -159,7 +162,8 @@ def test_named_clusters_become_a_column_training_can_use(open_app):
         added.column("cluster").ctype is ColumnType.CATEGORICAL
         and added.column("cluster").role is Role.FEATURE
     )
-    assert list(added.frame["cluster"]) == [f"cluster {label}" for label in labels]
+    named = {0: "cluster 0", 1: "big spenders", 2: "cluster 2"}
+    assert list(added.frame["cluster"]) == [named[label] for label in labels]
     assert "Added the column 'cluster'" in _text(at)
 
 

@@ -248,3 +248,12 @@ def test_a_table_without_a_class_target_is_a_plain_error():
     frame = mixed().frame.drop(columns="label")
     with pytest.raises(DiscoverError, match="no class target"):
         compare_with_target(dataset_of(frame), mixed_classes())
+
+
+def test_what_sets_a_cluster_apart_in_plain_words_leaves_out_levels_it_lacks():
+    frame = pd.DataFrame({"x": [0.0] * 50 + [10.0] * 50, "colour": ["red"] * 50 + ["blue"] * 50})
+    profiles = describe_clusters(dataset_of(frame), np.repeat([0, 1], 50))
+    first, second = profiles.clusters
+    assert [t.gist for t in first.standouts] == ["colour = red", "lower x"]  # not "colour = blue"
+    assert [t.gist for t in second.standouts] == ["colour = blue", "higher x"]
+    assert first.standouts[1].effect == pytest.approx((0 - 5) / frame["x"].std())
