@@ -30,7 +30,7 @@ from ui.sidebar import draw_sidebar  # noqa: E402
 from ui.state import get_workspace  # noqa: E402
 
 warm_up()  # background workers (training, reports) start fast once this server has imported sklearn
-page = st.navigation(sections())
+page = st.navigation(sections(), expanded=True)  # every page in view: none behind "View more"
 workspace = get_workspace()
 draw_sidebar(workspace)
 try:

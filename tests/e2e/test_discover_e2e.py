@@ -10,6 +10,10 @@ from browser_helpers import add_option, go_to, load_sample, wait_for_app
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
+PAGES = [
+    *("Data", "Projects", "Explore", "Discover", "Prepare", "Train", "Evaluate", "History"),
+    *("Explain", "Predict", "Export", "Deploy", "Monitor"),
+]
 
 
 def test_find_describe_add_as_a_column_and_train_with_it(page, tmp_path):
@@ -37,3 +41,12 @@ def test_find_describe_add_as_a_column_and_train_with_it(page, tmp_path):
     go_to(page, "Explain")
     expect(main.get_by_text("cluster", exact=True).first).to_be_visible(timeout=60_000)  # a feature it used
     page.screenshot(path=str(tmp_path / "explain.png"), full_page=True)
+
+
+def test_every_page_is_in_the_sidebar_with_none_behind_view_more(page):
+    """Regression: with Discover the navigation had 13 pages, and Streamlit folded the last three
+    (Export, Deploy, Monitor) behind a 'View 3 more' button."""
+    nav = page.get_by_test_id("stSidebarNav")
+    for title in PAGES:
+        expect(nav.get_by_role("link", name=title, exact=True)).to_be_visible()
+    expect(nav.get_by_text(re.compile(r"^View \d+ more$"))).to_have_count(0)
