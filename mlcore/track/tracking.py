@@ -48,6 +48,8 @@ STATUS_TAG = "mlcore.status"
 WRITER_TAG = "mlcore.writer"  # host:pid of the process logging the run (to find interrupted ones)
 MODEL_PATH = "model"
 LOCKED_RETRIES = 20
+RACED_INSERT = "UNIQUE constraint failed: datasets."  # the same dataset logged by two processes at once
+RACE_RETRIES = 2
 EXAMPLE_ROWS = 5
 INPUTS_KEPT = 8
 T = TypeVar("T")
@@ -454,12 +456,16 @@ class Tracker:
     # ---------- retries ----------
 
     def call(self, action: Callable[[], T]) -> T:
-        """`action`, retried while SQLite says another process holds the database."""
+        """`action`, retried while SQLite says another process holds the database, and once more when
+        another process inserted the same dataset first (MLflow checks, then inserts: two processes
+        logging the same data as an input can both find it missing; the retry finds it)."""
         for attempt in range(LOCKED_RETRIES):
             try:
                 return action()
             except Exception as exc:
-                if "database is locked" in str(exc) and attempt < LOCKED_RETRIES - 1:
+                locked = "database is locked" in str(exc) and attempt < LOCKED_RETRIES - 1
+                raced = RACED_INSERT in str(exc) and attempt < RACE_RETRIES
+                if locked or raced:
                     time.sleep(min(0.05 * 2**attempt, 2.0))
                     continue
                 if isinstance(exc, MLCoreError):

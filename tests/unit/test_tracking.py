@@ -308,3 +308,29 @@ def test_the_history_of_a_dataset_spans_its_projects_and_only_them(tmp_path, tra
     assert set(both["run_id"]) == {first, second}
     assert set(both["tags.mlcore.project"]) == {"aaaaaaaaaaaa", "bbbbbbbbbbbb"}
     assert list(tracker.project_runs("aaaaaaaaaaaa")["run_id"]) == [first]
+
+
+def test_a_dataset_another_process_inserted_first_is_retried_not_a_failure(tmp_path):
+    """Regression: four processes logging the same dataset through one MLflow server failed now and
+    then with MLflow's `UNIQUE constraint failed: datasets...` (both found it missing, both inserted)."""
+    tracker = Tracker(f"sqlite:///{tmp_path / 'mlflow.db'}", tmp_path)
+    attempts = []
+
+    def log_inputs() -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError(
+                "BAD_REQUEST: (sqlite3.IntegrityError) UNIQUE constraint failed: datasets.name"
+            )
+        return "linked"
+
+    assert tracker.call(log_inputs) == "linked" and len(attempts) == 2
+    other = [0]
+
+    def fails_otherwise() -> None:
+        other[0] += 1
+        raise RuntimeError("UNIQUE constraint failed: experiments.name")
+
+    with pytest.raises(TrackingError):
+        tracker.call(fails_otherwise)
+    assert other[0] == 1  # any other constraint is not retried
