@@ -31,6 +31,7 @@ BELOW = {
     "track": {"data", "train", "evaluate", "deploy"},
     "serve": {"data", "train", "evaluate", "deploy", "track"},
     "monitor": {"data", "train", "evaluate", "explain", "deploy", "track", "serve"},
+    "teach": {"data", "train", "evaluate"},
 }
 
 
