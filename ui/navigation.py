@@ -33,6 +33,7 @@ def _build() -> Sections:
             st.Page("pages/deploy.py", title="Deploy", icon=":material/rocket_launch:"),
             st.Page("pages/monitor.py", title="Monitor", icon=":material/monitor_heart:"),
         ],
+        "Teach": [st.Page("pages/teach.py", title="Teach", icon=":material/school:")],
     }
 
 

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.e2e
 PAGES = [
     *("Data", "Projects", "Explore", "Discover", "Prepare", "Train", "Evaluate", "History"),
-    *("Explain", "Predict", "Export", "Deploy", "Monitor"),
+    *("Explain", "Predict", "Export", "Deploy", "Monitor", "Teach"),
 ]
 
 

@@ -1,0 +1,21 @@
+"""Teach: how models think, shown. Trained models' decision boundaries side by side, and overfitting
+as it happens while one complexity knob moves."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.page import remembered_tabs
+from ui.state import get_workspace
+from ui.teach_views import boundaries_tab, overfitting_tab
+
+ws = get_workspace()
+st.title("Teach")
+st.caption(
+    "For a class: see where each trained model draws the line between classes, and watch a model go "
+    "from too simple to memorising the training rows as its complexity grows."
+)
+remembered_tabs(
+    "teach",
+    {"Decision boundaries": lambda: boundaries_tab(ws), "Overfitting": lambda: overfitting_tab(ws)},
+)
