@@ -212,6 +212,10 @@ def derived(dataset: Dataset, frame: pd.DataFrame, name: str, source: str) -> Da
 def with_column(dataset: Dataset, name: str, values: pd.Series, ctype: ColumnType, about: str) -> Dataset:
     """A new version of `dataset` with a column added as a feature (a cluster label, an anomaly score
     that supervised training can then use); `about` says where it came from."""
+    if not name.strip() or name != name.strip():
+        raise SchemaError(
+            "A column needs a name without spaces at its ends.", "Type a name for the new column."
+        )
     if name in {str(c) for c in dataset.frame.columns}:
         raise SchemaError(
             f"There is already a column named '{name}'.", "Choose another name for the new column."

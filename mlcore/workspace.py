@@ -543,14 +543,16 @@ class Workspace:
         """A Discover analysis under `key` (`DiscoverSession`'s keys); a clustering seen to finish is
         tracked in MLflow once, in the project of the data it clustered."""
         entry = self.discover.poll(key)
-        if entry.state is JobState.DONE and key[0] == "clusters" and self.discover.newly_finished(key):
-            dataset, prep = self.dataset, key[2]
-            project = None if dataset is None else self._projects_by_data.get(dataset.content_hash)
-            if self.recorder is not None and project is not None and data_key(dataset) == key[1]:
-                found = entry.result
-                self.recorder.record_analysis(
-                    project.id, project.name, lambda: clustering_analysis(found, dataset, prep)
-                )
+        if entry.state is not JobState.DONE or key[0] != "clusters":
+            return entry
+        dataset, prep = self.dataset, key[2]  # the key's preprocessing: the steps Discover applied
+        project = None if dataset is None else self._projects_by_data.get(dataset.content_hash)
+        here = dataset is not None and data_key(dataset) == key[1]
+        if self.recorder is not None and project is not None and here and self.discover.newly_finished(key):
+            found = entry.result
+            self.recorder.record_analysis(
+                project.id, project.name, lambda: clustering_analysis(found, dataset, prep)
+            )
         return entry
 
 

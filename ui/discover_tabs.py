@@ -17,11 +17,12 @@ from mlcore.discover.anomalies import Anomalies
 from mlcore.discover.budget import BUDGET
 from mlcore.discover.choose_k import DEFAULT_KS, SILHOUETTE_WORDS, KChoice
 from mlcore.discover.clustering import cluster_labels
+from mlcore.discover.export import free_column
 from mlcore.discover.projections import UMAP_UNAVAILABLE, PcaSummary, Projection
 from mlcore.discover.session import MAX_POINTS, Discovery
 from mlcore.formatting import number, plural
 from mlcore.jobs import JobState
-from mlcore.markup import markdown_text
+from mlcore.markup import markdown_code, markdown_text
 from mlcore.workspace import Workspace
 from ui.discover_views import algorithm_choice, analysis
 from ui.state import synced
@@ -87,7 +88,7 @@ def _draw_clusters(dataset: Dataset, found: Discovery) -> None:
 
 def _draw_agreement(found: Discovery) -> None:
     agreement = found.agreement
-    st.subheader(f"Clusters against the classes of `{markdown_text(agreement.target)}`")
+    st.subheader(f"Clusters against the classes of {markdown_code(agreement.target)}")
     st.caption(
         "The clusters were found without the target: how well do they match it? Rows per cluster and class:"
     )
@@ -289,6 +290,6 @@ def anomalies_tab(ws: Workspace, dataset: Dataset) -> None:
     for row in found.top:
         st.markdown(f"- {row.sentence}")
     rows = dataset.frame.iloc[[r.position for r in found.top]].copy()
-    rows.insert(0, found.score_name, [r.score for r in found.top])
+    rows.insert(0, free_column(dataset, found.score_name), [r.score for r in found.top])
     rows.index = [r.row for r in found.top]
     st.dataframe(rows)

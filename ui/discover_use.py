@@ -43,23 +43,27 @@ def use_tab(ws: Workspace, dataset: Dataset) -> None:
         )
         return
     columns: dict[str, np.ndarray] = {}
+    score_name = free_column(dataset, "anomaly_score")
     if found is not None:
         labels = _named_labels(found, ws.discover.clusters_key(dataset, ws.prep, ws.seed))
         name = st.text_input(
             "Name of the cluster column", free_column(dataset, "cluster"), key="discover.column"
-        )
-        st.button(
-            "Add the clusters as a column",
-            type="primary",
-            icon=":material/add_column_right:",
-            on_click=_add,
-            args=(ws, name, labels, ColumnType.CATEGORICAL, f"{found.fit.estimator_name} clusters"),
-            help="A new version of the table, in a project of its own: the Train page can then use the "
-            "cluster as a feature (or as the target).",
-        )
-        columns[name] = labels
+        ).strip()
+        problem = _name_problem(dataset, name, score_name)
+        if problem:
+            st.warning(problem, icon=":material/edit:")
+        else:
+            st.button(
+                "Add the clusters as a column",
+                type="primary",
+                icon=":material/add_column_right:",
+                on_click=_add,
+                args=(ws, name, labels, ColumnType.CATEGORICAL, f"{found.fit.estimator_name} clusters"),
+                help="A new version of the table, in a project of its own: the Train page can then use "
+                "the cluster as a feature (or as the target).",
+            )
+            columns[name] = labels
     if scores is not None:
-        score_name = free_column(dataset, "anomaly_score")
         if len(scores.rows) == dataset.n_rows:
             values = np.empty(dataset.n_rows)
             values[scores.rows] = scores.scores
@@ -119,6 +123,15 @@ def _named_labels(found: Discovery, key: tuple) -> np.ndarray:
             )
         names[label] = typed.strip() or default
     return pd.Series(found.fit.labels).map(names).to_numpy(dtype=object)
+
+
+def _name_problem(dataset: Dataset, name: str, score_name: str) -> str:
+    """Why `name` cannot be the new column's, or ''."""
+    if not name:
+        return "Type a name for the column of clusters."
+    if name in {str(c) for c in dataset.frame.columns} or name == score_name:
+        return f"The table already has a column called '{markdown_text(name)}': choose another name."
+    return ""
 
 
 def _add(ws: Workspace, name: str, values: np.ndarray, ctype: ColumnType, about: str) -> None:

@@ -21,6 +21,7 @@ from mlcore.discover.anomalies import Anomalies
 from mlcore.discover.budget import BUDGET
 from mlcore.discover.choose_k import CRITERIA, KChoice
 from mlcore.discover.clustering import NOISE, cluster_name
+from mlcore.discover.columns import MISSING
 from mlcore.discover.dendrogram import Dendrogram
 from mlcore.discover.prepared import sample_rows
 from mlcore.discover.profiles import ClusterProfiles
@@ -225,12 +226,12 @@ def _coloured(colour_by: pd.Series | None, rows: np.ndarray, n: int) -> list[dic
         scale = {"color": values.to_numpy(float), "colorscale": "Viridis", "showscale": True}
         scale["colorbar"] = {"title": {"text": _text(colour_by.name or "")}}
         return [{"mask": np.ones(n, bool), "marker": scale, "showlegend": False}]
-    levels = values.astype(object).where(values.notna(), "(missing)").astype(str)
-    ordered = (
-        [str(c) for c in colour_by.cat.categories if (levels == str(c)).any()]
-        if isinstance(colour_by.dtype, pd.CategoricalDtype)
-        else list(levels.value_counts().index)
-    )
+    levels = values.astype(object).where(values.notna(), MISSING).astype(str)
+    if isinstance(colour_by.dtype, pd.CategoricalDtype):  # its own order; missing values after it
+        ordered = [str(c) for c in colour_by.cat.categories if (levels == str(c)).any()]
+        ordered += [MISSING] if (levels == MISSING).any() else []
+    else:
+        ordered = list(levels.value_counts().index)
     named, rest = ordered[:MAX_LEVELS], ordered[MAX_LEVELS:]
     traces = [
         {

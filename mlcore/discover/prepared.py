@@ -60,7 +60,7 @@ def prepare(dataset: Dataset, prep: PrepSpec | None = None, seed: int = 0) -> Pr
         )
     for name in empty:
         dataset = set_role(dataset, name, Role.IGNORE)
-    per_column = replace(prep, variance_threshold=None, k_best=None, pca_components=None, imbalance="none")
+    per_column = column_steps(prep)
     try:
         preprocessor = build_preprocessor(dataset, per_column, seed)
     except NoFeaturesError:
@@ -86,6 +86,13 @@ def prepare(dataset: Dataset, prep: PrepSpec | None = None, seed: int = 0) -> Pr
         tuple(s or n.partition("__")[2] for n, s in zip(names, sources, strict=True)),
         f"Left out for having no value: {', '.join(empty)}." if empty else "",
     )
+
+
+def column_steps(prep: PrepSpec) -> PrepSpec:
+    """The part of a `PrepSpec` Discover applies: the per-column steps, without the training steps
+    (choosing features by the target, resampling, PCA), so results and their records depend on no
+    setting that was not used."""
+    return replace(prep, variance_threshold=None, k_best=None, pca_components=None, imbalance="none")
 
 
 def _readable(name: str, source: str | None) -> str:

@@ -92,7 +92,11 @@ def tsne_projection(
             f"Use a perplexity below {len(rows):,}: 5 to 50 is usual, at most a third of the rows best.",
         )
     coordinates = TSNE(
-        n_components=dimensions, perplexity=perplexity, init="pca", learning_rate="auto", random_state=seed
+        n_components=dimensions,
+        perplexity=perplexity,
+        init="pca" if prepared.matrix.shape[1] >= dimensions else "random",  # PCA needs as many columns
+        learning_rate="auto",
+        random_state=seed,
     ).fit_transform(prepared.matrix[rows])
     note = f"t-SNE of {sampled(len(rows), prepared.n_rows)}." if len(rows) < prepared.n_rows else ""
     return Projection("t-SNE", coordinates, rows, tuple(f"t-SNE {i + 1}" for i in range(dimensions)), note)

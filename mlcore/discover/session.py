@@ -23,7 +23,7 @@ from mlcore.discover.choose_k import KChoice, choose_k
 from mlcore.discover.clustering import ClusterFit, fit_clusters
 from mlcore.discover.dendrogram import Dendrogram, dendrogram
 from mlcore.discover.errors import DiscoverError
-from mlcore.discover.prepared import prepare
+from mlcore.discover.prepared import column_steps, prepare
 from mlcore.discover.profiles import ClusterProfiles, describe_clusters
 from mlcore.discover.projections import PcaSummary, Projection, pca_projection, tsne_projection
 from mlcore.discover.silhouettes import Silhouettes, silhouette_values
@@ -34,6 +34,7 @@ from mlcore.train.prep_spec import PrepSpec
 
 MAX_POINTS = 200_000  # PCA keeps this many rows' coordinates; the page draws as many as asked
 RESULTS_KEPT = 12  # finished analyses kept per session (a million-row clustering holds its labels)
+JOB_SECONDS = 900.0  # an analysis running longer is stopped and said so (presets keep them shorter)
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,7 +170,7 @@ class DiscoverSession:
         return (
             "clusters",
             data_key(dataset),
-            prep,
+            column_steps(prep),
             self.algorithm,
             _frozen(self.settings(self.algorithm)),
             seed,
@@ -183,9 +184,9 @@ class DiscoverSession:
         return (
             "ks",
             data_key(dataset),
-            prep,
+            column_steps(prep),
             self.algorithm,
-            _frozen(self.settings(self.algorithm)),
+            _frozen(self._settings_but_k()),
             seed,
             ks,
         )
@@ -195,7 +196,7 @@ class DiscoverSession:
         self._start(key, score_ks, dataset, prep, self.algorithm, ks, self.settings(self.algorithm), seed)
 
     def pca_key(self, dataset: Dataset, prep: PrepSpec, seed: int) -> tuple:
-        return ("pca", data_key(dataset), prep, seed)
+        return ("pca", data_key(dataset), column_steps(prep), seed)
 
     def start_pca(self, dataset: Dataset, prep: PrepSpec, seed: int) -> None:
         self._start(self.pca_key(dataset, prep, seed), project_pca, dataset, prep, seed)
@@ -203,7 +204,7 @@ class DiscoverSession:
     def tsne_key(
         self, dataset: Dataset, prep: PrepSpec, seed: int, perplexity: float, dimensions: int
     ) -> tuple:
-        return ("tsne", data_key(dataset), prep, perplexity, dimensions, seed)
+        return ("tsne", data_key(dataset), column_steps(prep), perplexity, dimensions, seed)
 
     def start_tsne(
         self, dataset: Dataset, prep: PrepSpec, seed: int, perplexity: float, dimensions: int
@@ -213,7 +214,7 @@ class DiscoverSession:
 
     def anomalies_key(self, dataset: Dataset, prep: PrepSpec, seed: int) -> tuple:
         settings = _frozen(self.settings(self.detector))
-        return ("anomalies", data_key(dataset), prep, self.detector, settings, self.top, seed)
+        return ("anomalies", data_key(dataset), column_steps(prep), self.detector, settings, self.top, seed)
 
     def start_anomalies(self, dataset: Dataset, prep: PrepSpec, seed: int) -> None:
         key = self.anomalies_key(dataset, prep, seed)
@@ -226,11 +227,18 @@ class DiscoverSession:
     def stop(self, key: tuple) -> None:
         self.results.stop(key)
 
-    def stop_all(self) -> None:
-        self.results.forget(lambda key: True)
-
     def _start(self, key: tuple, fn: Callable[..., Any], *args: Any) -> None:
-        self.results.start(key, fn, *args)
+        """Start the analysis under `key`, stopping one of the same kind started for other settings
+        or data: at most one job per kind runs for a session, whatever the user changed meanwhile."""
+        for running in self.results.running:
+            if running[0] == key[0] and running != key:
+                self.results.stop(running)
+        self.results.start(key, fn, *args, time_budget=JOB_SECONDS)
+
+    def _settings_but_k(self) -> dict[str, Any]:
+        """The algorithm's settings less its number of clusters, which choosing k sets for each k."""
+        k = clustering(self.algorithm).k_param
+        return {n: v for n, v in self.settings(self.algorithm).items() if n != k}
 
     def newly_finished(self, key: tuple) -> bool:
         """True once per finished clustering: the moment to track it."""

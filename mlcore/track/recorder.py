@@ -156,6 +156,11 @@ class Recorder:
                 work()
             except MLCoreError as exc:
                 self.problem = exc
+            except Exception as exc:  # the thread must live on: a later run is tracked as usual
+                self.problem = MLCoreError(
+                    f"Tracking in MLflow failed ({type(exc).__name__}: {str(exc)[:200]}).",
+                    "The run is kept in the project; the next runs are tracked as usual.",
+                )
             else:
                 self.problem = None
             finally:

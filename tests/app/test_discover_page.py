@@ -176,3 +176,27 @@ def test_a_table_with_nothing_to_cluster_is_a_plain_message(open_app):
         "**No column can be used: every column is the target, an identifier"
     )
     assert "set at least one number or category column's role to 'feature'" in at.error[0].value
+
+
+def test_a_column_named_like_the_anomaly_score_is_listed_beside_it(open_app):
+    """Regression: a table with a column called 'isolation score' crashed the list of odd rows."""
+    dataset, _ = blobs(200, centers=3)
+    frame = dataset.frame.assign(**{"isolation score": 1.0})
+    at = open_app(PAGE, Workspace(dataset=dataset_of(frame)), timeout=120)
+    _tab(at, "Anomalies")
+    _click(at, "Find anomalies")
+    _until(at, lambda at: any("discover.anomaly_scores" in c.proto.id for c in at.get("plotly_chart")))
+    table = next(d.value for d in at.dataframe if "isolation score_2" in d.value.columns)
+    assert (table["isolation score"] == 1.0).all() and table["isolation score_2"].is_monotonic_decreasing
+
+
+def test_a_taken_or_empty_name_for_the_cluster_column_is_refused_before_adding(open_app):
+    dataset, _ = blobs(120, centers=3)
+    at = open_app(PAGE, Workspace(dataset=dataset), timeout=120)
+    _click(at, "Find clusters")
+    _until(at, lambda at: any(m.label == "Clusters" for m in at.metric))
+    _tab(at, "Use the result")
+    for name, said in (("a", "already has a column called 'a'"), ("  ", "Type a name")):
+        at.text_input(key="discover.column").input(name).run()
+        assert any(said in shown(w.value) for w in at.warning)
+        assert not any(b.label == "Add the clusters as a column" for b in at.button)

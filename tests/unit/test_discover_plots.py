@@ -304,3 +304,10 @@ def test_hover_numbers_travel_as_numbers_and_text_is_left_out_of_large_maps():
     assert subtitle == f"With more than {plots.TEXT_HOVER_POINTS:,} points, hover leaves out city."
     (small,) = plots.projection_figure(_projection(n), hover=hover, max_points=n - 1).data
     assert set(small.text) == {"city: Oslo"}
+
+
+def test_rows_missing_a_categorical_colour_are_drawn_as_missing():
+    """Regression: a pandas Categorical colour column dropped its missing rows from the map."""
+    colour_by = pd.Series(pd.Categorical(["a", "b", None, "a"] * 10), name="kind")
+    fig = plots.projection_figure(_projection(40), colour_by)
+    assert [t.name for t in fig.data] == ["a", "b", "(missing)"] and _drawn(fig) == 40
