@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import pandas as pd
+
 from mlcore import dataset as ds_ops
 from mlcore.data.generators import GeneratorSpec, generate
 from mlcore.data.loading import load_bytes
@@ -27,6 +29,7 @@ from mlcore.explore.profile_report import ProfileRun, ProfileSettings, start_pro
 from mlcore.jobs import Job, JobSnapshot, JobState
 from mlcore.results import Entry, ResultStore, plain_error
 from mlcore.schema import ColumnType, Role, Task
+from mlcore.teach.paint import painted_dataset
 from mlcore.track.history import restore_run
 from mlcore.track.project_files import ProjectSettings
 from mlcore.track.projects import ProjectInfo
@@ -159,6 +162,15 @@ class Workspace:
     def generate(self, spec: GeneratorSpec) -> bool:
         def change() -> None:
             self.dataset, self.sheets, self.sheet, self.upload_id = generate(spec), [], None, None
+
+        return self._apply(change) and self.start_project()
+
+    def load_painted(self, frame: pd.DataFrame, target: str) -> bool:
+        """Use a table painted on the Teach page as the dataset, as a generated one is."""
+
+        def change() -> None:
+            self.dataset, self.sheets, self.sheet = painted_dataset(frame, target), [], None
+            self.upload_id = None
 
         return self._apply(change) and self.start_project()
 

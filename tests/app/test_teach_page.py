@@ -41,12 +41,16 @@ def moons():
 
 def test_without_trained_models_the_page_points_to_training(open_app):
     at = open_app(PAGE, Workspace(dataset=generate(GeneratorSpec())))
+    at.session_state["teach_tab"] = "Decision boundaries"
+    at.run()
     assert any("Train two or more models" in i.value for i in at.info)
 
 
 def test_two_models_boundaries_side_by_side_match_their_predictions(open_app, moons):
     dataset, runs = moons
     at = open_app(PAGE, Workspace(dataset=dataset, runs=list(runs)), timeout=120)
+    at.session_state["teach_tab"] = "Decision boundaries"
+    at.run()
     assert not at.exception
     heatmaps = [t for t in _chart(at, "teach.boundaries")["data"] if t["type"] == "heatmap"]
     assert len(heatmaps) == 2
@@ -74,3 +78,24 @@ def test_the_overfitting_panel_follows_its_knob(open_app):
         assert metrics["Training accuracy"] == number(expected.train, 3)
         assert metrics["Validation accuracy (rows held out)"] == number(expected.validation, 3)
     assert metrics["Training accuracy"] == "1"  # the deepest tree memorises its training rows
+
+
+def test_stepping_through_k_means_shows_each_step_in_words_to_the_last(open_app):
+    from mlcore.teach.steps import kmeans_steps
+
+    at = open_app(PAGE, Workspace(), timeout=120)
+    at.session_state["teach_tab"] = "Step through"
+    at.run()
+    data = generate(GeneratorSpec(Shape.BLOBS, n_samples=300, noise=0.3, n_classes=4)).frame
+    steps = kmeans_steps(data, "x1", "x2", 3, 0)
+    assert shown(at.main.markdown[-1].value) == f"**{steps.frames[0].sentence}**"
+    for index in range(1, len(steps.frames)):
+        next(b for b in at.button if b.label == "Next").click().run()
+        assert shown(at.main.markdown[-1].value) == f"**{steps.frames[index].sentence}**"
+    assert next(b for b in at.button if b.label == "Next").disabled
+    final = steps.frames[-1]
+    chart = _chart(at, "teach.steps.chart")
+    assert f"Step {len(steps.frames) - 1} of {len(steps.frames) - 1}" in chart["layout"]["title"]["text"]
+    next(b for b in at.button if b.label == "Back").click().run()
+    assert shown(at.main.markdown[-1].value) == f"**{steps.frames[-2].sentence}**"
+    assert final.changed == 0  # it stopped because no point changed cluster
