@@ -24,6 +24,7 @@ except SettingsError as error:
     st.stop()
 
 from mlcore.jobs import warm_up  # noqa: E402
+from ui.lesson_player import lesson_banner, presentation_switch  # noqa: E402
 from ui.navigation import sections  # noqa: E402
 from ui.projects_state import remember  # noqa: E402
 from ui.sidebar import draw_sidebar  # noqa: E402
@@ -33,6 +34,8 @@ warm_up()  # background workers (training, reports) start fast once this server 
 page = st.navigation(sections(), expanded=True)  # every page in view: none behind "View more"
 workspace = get_workspace()
 draw_sidebar(workspace)
+presentation_switch()
+lesson_banner(workspace)
 try:
     page.run()
 finally:  # also when the page stops or reruns early: its changes are saved and the URL kept

@@ -29,6 +29,8 @@ from mlcore.explore.profile_report import ProfileRun, ProfileSettings, start_pro
 from mlcore.jobs import Job, JobSnapshot, JobState
 from mlcore.results import Entry, ResultStore, plain_error
 from mlcore.schema import ColumnType, Role, Task
+from mlcore.teach.lesson_data import lesson_dataset
+from mlcore.teach.lessons import Lesson
 from mlcore.teach.paint import painted_dataset
 from mlcore.track.history import restore_run
 from mlcore.track.project_files import ProjectSettings
@@ -97,6 +99,9 @@ class Workspace:
     explanations: ResultStore[GlobalExplanation] = field(
         default_factory=lambda: ResultStore(max_entries=EXPLANATIONS_KEPT)
     )  # by (run id, settings): results, errors and running jobs
+    # Teach: the lesson being followed and the step it is at.
+    lesson: Lesson | None = None
+    lesson_step: int = 0
     # Discover. `discover` may hold worker processes (clusterings, t-SNE): never pickle it.
     discover: DiscoverSession = field(default_factory=DiscoverSession)
     imported_models: list[Any] = field(default_factory=list)  # `Predictor`s loaded from .skops bundles
@@ -534,6 +539,40 @@ class Workspace:
 
     def stop_explanation(self, run: Run, settings: ExplainSettings) -> None:
         self.explanations.stop((run.id, settings))
+
+    # ---------- Teach: lessons ----------
+
+    def start_lesson(self, lesson: Lesson) -> bool:
+        """Follow `lesson` from its first step (its state prepared as `go_to_step` does)."""
+        self.lesson, self.lesson_step = lesson, 0
+        return self.go_to_step(0)
+
+    def go_to_step(self, index: int) -> bool:
+        """Prepare step `index` of the lesson: load its dataset, if it names one, and start training its
+        models; the page then opens the step's page. A step that cannot be prepared keeps the
+        lesson where it was and says why in `problem`."""
+        if self.lesson is None or not 0 <= index < len(self.lesson.steps):
+            return False
+        step = self.lesson.steps[index]
+        if step.data is not None:
+            spec = step.data
+
+            def change() -> None:
+                self.dataset, self.sheets, self.sheet = lesson_dataset(spec), [], None
+                self.upload_id = None
+
+            if not (self._apply(change) and self.start_project()):
+                return False
+        if step.models:
+            self.configure(model_keys=step.models, compare_all=False)
+            if not self.start_training():
+                self.problem = self.train_problem
+                return False
+        self.lesson_step = index
+        return True
+
+    def end_lesson(self) -> None:
+        self.lesson, self.lesson_step = None, 0
 
     # ---------- Discover ----------
 

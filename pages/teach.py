@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui.page import remembered_tabs
 from ui.state import get_workspace
+from ui.teach_lessons import lessons_tab
 from ui.teach_paint import paint_tab
 from ui.teach_steps import steps_tab
 from ui.teach_views import boundaries_tab, overfitting_tab
@@ -24,5 +25,6 @@ remembered_tabs(
         "Decision boundaries": lambda: boundaries_tab(ws),
         "Overfitting": lambda: overfitting_tab(ws),
         "Step through": lambda: steps_tab(ws.seed),
+        "Lessons": lambda: lessons_tab(ws),
     },
 )

@@ -23,15 +23,17 @@ from mlcore import __version__
 from mlcore.data.archives import check_archive, read_member
 from mlcore.deploy.sandbox import SandboxedModel
 from mlcore.errors import MLCoreError
+from mlcore.teach.lessons import parse_lesson
 from mlcore.track.files import locked, remove_folder, store_error, write_bytes, write_json
 from mlcore.track.project_files import PREDICTIONS, ProjectFileError, ProjectSettings, dataset_from, run_from
-from mlcore.track.projects import FORMAT, ProjectInfo, ProjectStore, clean_name
+from mlcore.track.projects import FORMAT, LESSONS, ProjectInfo, ProjectStore, clean_name
 
 SUFFIX = ".mlproject"
 MANIFEST = "workbench-project.json"
 MAX_PROJECT_BYTES = 2 << 30  # a project's members together, once unpacked
 MAX_MEMBER_BYTES = 1 << 30
 _PROJECT_FILES = ("project.json", "dataset.json", "data.parquet", "settings.json")
+_LESSON_FILE = re.compile(r"^lessons/[a-z0-9-]{1,60}\.yaml$")
 _RUN_FILE = re.compile(r"^runs/([a-f0-9]{12})/(run\.json|predictions\.arrow|model\.skops)$")
 
 
@@ -43,6 +45,8 @@ def export_project(store: ProjectStore, project_id: str) -> bytes:
         archive.writestr(MANIFEST, json.dumps({"format": FORMAT, "app_version": __version__}))
         for name in _PROJECT_FILES:
             archive.write(folder / name, name)
+        for path in sorted((folder / LESSONS).glob("*.yaml")):  # handed out with the project
+            archive.write(path, path.relative_to(folder).as_posix())
         for path in sorted((folder / "runs").glob("*/*")):
             member = path.relative_to(folder).as_posix()
             if _RUN_FILE.match(member) and (path.parent / "run.json").exists():
@@ -91,13 +95,18 @@ def import_project(store: ProjectStore, data: bytes, name: str | None = None) ->
     for member, content in files.items():
         if member.endswith("model.skops"):
             _check_model(content, member)
+        elif _LESSON_FILE.match(member):
+            _check_lesson(content, member)
     return _write(store, files, record, set(runs), name)
 
 
 def _checked_members(archive: zipfile.ZipFile) -> list[str]:
     check_archive(archive, MAX_PROJECT_BYTES, "project file")
     names = [info.filename for info in archive.infolist() if not info.is_dir()]
-    unknown = [n for n in names if n != MANIFEST and n not in _PROJECT_FILES and not _RUN_FILE.match(n)]
+    known = (_RUN_FILE, _LESSON_FILE)
+    unknown = [
+        n for n in names if n != MANIFEST and n not in _PROJECT_FILES and not any(k.match(n) for k in known)
+    ]
     if unknown:
         shown = ", ".join(re.sub(r"[^\w./-]", "?", n)[:80] for n in unknown[:3])
         raise ProjectFileError(
@@ -120,6 +129,17 @@ def _json(content: bytes, member: str) -> object:
         raise ProjectFileError(
             f"'{member}' in the project file is not valid JSON (the file is damaged).",
             "Export the project again.",
+        ) from None
+
+
+def _check_lesson(content: bytes, member: str) -> None:
+    """A lesson is read as data only (safe YAML, checked field by field): refused whole otherwise."""
+    try:
+        parse_lesson(content)
+    except MLCoreError as exc:
+        raise ProjectFileError(
+            f"A lesson in the project file was refused ({member}): {exc.message}",
+            "Export the project again from the workbench that made it.",
         ) from None
 
 

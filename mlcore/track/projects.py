@@ -28,6 +28,7 @@ from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
 from mlcore.formatting import number, size
 from mlcore.metrics import METRICS
+from mlcore.teach.lessons import Lesson, lesson_text, parse_lesson
 from mlcore.track.files import (
     folder_bytes,
     locked,
@@ -59,6 +60,9 @@ _ID = re.compile(r"^[a-z0-9]{12}$")
 
 class ProjectNotFoundError(MLCoreError):
     """No project has this id (deleted, or a link from another workbench)."""
+
+
+LESSONS = "lessons"  # a project's own lessons: lessons/<key>.yaml
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,22 @@ class ProjectStore:
     def save_settings(self, pid: str, settings: ProjectSettings) -> None:
         write_json(self.root / pid / "settings.json", settings.to_dict())
         self._update(pid, lambda record: None)
+
+    def save_lesson(self, pid: str, lesson: Lesson) -> None:
+        """A lesson written for this project, kept (and exported) with it; one of the same key is replaced."""
+        self._record(pid)
+        write_bytes(self.root / pid / LESSONS / f"{lesson.key}.yaml", lesson_text(lesson).encode("utf-8"))
+        self._update(pid, lambda record: None)
+
+    def lessons(self, pid: str) -> list[Lesson]:
+        """The project's own lessons, by key; a damaged file is skipped (the built-in ones remain)."""
+        found = []
+        for path in sorted((self.root / pid / LESSONS).glob("*.yaml")):
+            try:
+                found.append(parse_lesson(path.read_bytes()))
+            except (MLCoreError, OSError):
+                continue
+        return found
 
     def save_run(self, pid: str, run: Run, model: bytes | None = None) -> None:
         """A finished run's files, `run.json` last (a re-run with the same settings replaces them);

@@ -58,3 +58,24 @@ def test_paint_two_classes_train_two_models_and_see_two_boundaries(page, tmp_pat
     for title in ("Logistic regression", "k-nearest neighbours"):
         expect(chart.get_by_text(title, exact=True)).to_be_visible(timeout=30_000)
     page.screenshot(path=str(tmp_path / "boundaries.png"), full_page=True)
+
+
+def test_follow_a_lesson_to_its_last_step(page):
+    go_to(page, "Teach")
+    main = page.get_by_test_id("stMain")
+    page.get_by_role("tab", name="Lessons").click()
+    wait_for_app(page)
+    row = main.get_by_test_id("stHorizontalBlock").filter(has_text="What k-means can and cannot find")
+    row.get_by_role("button", name="Start").click()
+    wait_for_app(page)
+    expect(main.get_by_text(re.compile(r"step 1 of 3"))).to_be_visible(timeout=30_000)
+    expect(main.get_by_role("heading", name="Discover", exact=True)).to_be_visible()  # the step's page
+    for step in (2, 3):
+        main.get_by_role("button", name="Next step").click()
+        wait_for_app(page)
+        expect(main.get_by_text(re.compile(rf"step {step} of 3"))).to_be_visible(timeout=30_000)
+    expect(main.get_by_role("heading", name="Teach", exact=True)).to_be_visible()
+    expect(main.get_by_role("button", name="Next step")).to_be_disabled()
+    main.get_by_role("button", name="End the lesson").click()
+    wait_for_app(page)
+    expect(main.get_by_text(re.compile(r"step \d of 3"))).to_have_count(0)

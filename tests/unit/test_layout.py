@@ -28,7 +28,7 @@ BELOW = {
     "explain": {"data", "train"},
     "discover": {"data", "train", "evaluate", "explain", "deploy", "track"},
     "deploy": {"data", "train", "evaluate"},
-    "track": {"data", "train", "evaluate", "deploy"},
+    "track": {"data", "train", "evaluate", "deploy", "teach"},
     "serve": {"data", "train", "evaluate", "deploy", "track"},
     "monitor": {"data", "train", "evaluate", "explain", "deploy", "track", "serve"},
     "teach": {"data", "train", "evaluate"},

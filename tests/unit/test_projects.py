@@ -282,3 +282,21 @@ def test_rename_duplicate_and_delete(tmp_path, trained):
     assert [p.id for p in store.list()] == [copy.id]
     assert not (store.root / info.id).exists()
     assert store.load(copy.id).runs[0].pipeline is not None  # the copy has its own files
+
+
+def test_a_lesson_in_a_project_file_is_read_as_data_only_and_a_hostile_one_refuses_the_import(tmp_path):
+    from mlcore.teach.lessons import built_in
+
+    store = ProjectStore(tmp_path / "teacher")
+    info = store.create(load_sample("iris"), ProjectSettings())
+    store.save_lesson(info.id, built_in()[0])
+    exported = export_project(store, info.id)
+    handed = ProjectStore(tmp_path / "class")
+    assert handed.lessons(import_project(handed, exported).id) == [built_in()[0]]
+    buffer = io.BytesIO(exported)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        hostile = "key: evil\ntitle: !!python/object/apply:os.system ['touch x']\n"
+        archive.writestr("lessons/evil.yaml", hostile)
+    with pytest.raises(ProjectFileError, match="A lesson in the project file was refused"):
+        import_project(handed, buffer.getvalue())
+    assert len(handed.list()) == 1  # nothing of the refused file was written
