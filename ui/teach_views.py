@@ -12,9 +12,9 @@ from mlcore.errors import MLCoreError
 from mlcore.formatting import number
 from mlcore.markup import markdown_text
 from mlcore.schema import ColumnType, Task
-from mlcore.teach.boundaries import boundary_grid, response_curve
+from mlcore.teach.boundaries import boundary_grid, response_curve, response_surface
 from mlcore.teach.overfitting import KNOBS, Sweep, fit_at, split_rows, sweep
-from mlcore.teach.plots import boundary_figure, curve_figure, overfitting_figure
+from mlcore.teach.plots import boundary_figure, curve_figure, overfitting_figure, surface_figure
 from mlcore.train.runs import Run, RunStatus
 from mlcore.workspace import Workspace
 from ui.feedback import show_problem
@@ -22,6 +22,8 @@ from ui.feedback import show_problem
 MAX_MODELS = 4  # panels side by side
 MAX_POINTS = 2_000  # training points drawn on a boundary
 RESOLUTION = 200  # grid cells along each axis
+SURFACE_RESOLUTION = 100  # a regression surface's cells along each axis
+ONE_FEATURE = "(none: a curve along one feature)"  # regression only
 SHAPES = (Shape.MOONS, Shape.CIRCLES, Shape.BLOBS, Shape.LINEAR)  # two-feature class problems
 
 
@@ -54,14 +56,16 @@ def boundaries_tab(ws: Workspace) -> None:
         return
     left, right = st.columns(2)
     x = left.selectbox("Horizontal axis", numbers, key="teach.x")
-    if dataset.task is Task.REGRESSION:
-        _curves(dataset, [by_id[i] for i in chosen], x)
-        return
     others = [n for n in numbers if n != x]
-    if not others:
+    regression = dataset.task is Task.REGRESSION
+    choices = [ONE_FEATURE, *others] if regression else others
+    y = right.selectbox("Vertical axis", choices, key="teach.y") if choices else ONE_FEATURE
+    if regression:
+        _responses(dataset, [by_id[i] for i in chosen], x, None if y == ONE_FEATURE else y)
+        return
+    if y == ONE_FEATURE:
         st.info("A boundary needs two number columns the models use.", icon=":material/info:")
         return
-    y = right.selectbox("Vertical axis", others, key="teach.y")
     try:
         figure = _boundaries(tuple(chosen), x, y, [by_id[i] for i in chosen], dataset)
     except MLCoreError as exc:
@@ -92,11 +96,17 @@ def _boundaries(run_ids: tuple[str, ...], x: str, y: str, _runs: list[Run], _dat
     return boundary_figure(grids, points, _dataset.target)
 
 
-def _curves(dataset: Dataset, runs: list[Run], x: str) -> None:
+def _responses(dataset: Dataset, runs: list[Run], x: str, y: str | None) -> None:
+    """Regression: each model's fitted curve along `x`, or its surface over `x` and `y`."""
     points = dataset.frame.head(MAX_POINTS)
     for run in runs:
-        curve = response_curve(run.pipeline, dataset.frame, x, RESOLUTION, run.label)
-        st.plotly_chart(curve_figure(curve, points, dataset.target), key=f"teach.curve.{run.id}")
+        if y is None:
+            curve = response_curve(run.pipeline, dataset.frame, x, RESOLUTION, run.label)
+            figure = curve_figure(curve, points, dataset.target)
+        else:
+            surface = response_surface(run.pipeline, dataset.frame, x, y, SURFACE_RESOLUTION, run.label)
+            figure = surface_figure(surface, points, dataset.target)
+        st.plotly_chart(figure, key=f"teach.response.{run.id}")
 
 
 # ---------- overfitting ----------

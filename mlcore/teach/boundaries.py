@@ -50,6 +50,20 @@ class ResponseCurve:
     note: str = ""
 
 
+@dataclass(frozen=True, eq=False)
+class ResponseSurface:
+    """A regressor's prediction over a grid of two features, every other feature held."""
+
+    title: str
+    x: str
+    y: str
+    xs: np.ndarray
+    ys: np.ndarray
+    predicted: np.ndarray  # (len(ys), len(xs))
+    held: dict[str, str]
+    note: str = ""
+
+
 def _features(pipeline: Any) -> list[str]:
     names = getattr(pipeline, "feature_names_in_", None)
     if names is None:
@@ -202,3 +216,21 @@ def response_curve(
     held, text = held_values(frame, features, (x,))
     predicted = np.asarray(pipeline.predict(_grid_frame(frame, features, {x: xs}, held)), dtype=float)
     return ResponseCurve(title=title, x=x, xs=xs, predicted=predicted, held=text, note=_note(text))
+
+
+def response_surface(
+    pipeline: Any, frame: pd.DataFrame, x: str, y: str, resolution: int = 100, title: str = ""
+) -> ResponseSurface:
+    """A regressor's prediction at every point of a `resolution` × `resolution` grid of `x` and `y`."""
+    _check_resolution(resolution)
+    if x == y:
+        raise TeachError("The two axes need two different features.", "Choose another feature for one axis.")
+    features = _features(pipeline)
+    _check_axis(x, features, frame)
+    _check_axis(y, features, frame)
+    xs, ys = _span(frame[x], resolution), _span(frame[y], resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    held, text = held_values(frame, features, (x, y))
+    grid = _grid_frame(frame, features, {x: gx.ravel(), y: gy.ravel()}, held)
+    predicted = np.asarray(pipeline.predict(grid), dtype=float).reshape(gx.shape)
+    return ResponseSurface(title, x, y, xs, ys, predicted, text, _note(text))

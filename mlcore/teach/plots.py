@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from mlcore.evaluate.plots import HEIGHT, TITLED_MARGIN, colour, layout
-from mlcore.teach.boundaries import BoundaryGrid, ResponseCurve
+from mlcore.teach.boundaries import BoundaryGrid, ResponseCurve, ResponseSurface
 from mlcore.teach.overfitting import KNOBS, Sweep
 
 MAX_PANELS = 4
@@ -199,6 +199,46 @@ def curve_figure(
     )
     title = _text(curve.title or "Prediction") + f" along {_text(curve.x)}"
     return layout(fig, title, _text(curve.x), y_title, subtitle=_text(curve.note), margin=TITLED_MARGIN)
+
+
+def surface_figure(
+    surface: ResponseSurface, points: pd.DataFrame | None = None, target: str | None = None
+) -> go.Figure:
+    """A regressor's prediction over two features as a heatmap, the rows coloured by their true value."""
+    fig = go.Figure(
+        go.Heatmap(
+            x=surface.xs,
+            y=surface.ys,
+            z=surface.predicted,
+            colorscale="Viridis",
+            colorbar={"title": {"text": "prediction"}},
+            hovertemplate=f"{_text(surface.x)} = %{{x:.4g}}<br>{_text(surface.y)} = %{{y:.4g}}<br>"
+            "predicted = %{z:.4g}<extra></extra>",
+        )
+    )
+    if points is not None:
+        if {surface.x, surface.y} - set(points.columns) or target is None or target not in points.columns:
+            raise ValueError("The points need the surface's two features and the target.")
+        fig.add_scatter(
+            x=points[surface.x].to_numpy(),
+            y=points[surface.y].to_numpy(),
+            mode="markers",
+            marker={
+                "color": points[target].to_numpy(),
+                "colorscale": "Viridis",
+                "cmin": float(np.nanmin(surface.predicted)),
+                "cmax": float(np.nanmax(surface.predicted)),
+                "line": {"color": "white", "width": 1},
+                "size": 7,
+            },
+            hovertemplate=f"{_text(target)} = %{{marker.color:.4g}}<extra></extra>",
+            name="rows",
+            showlegend=False,
+        )
+    title = _text(surface.title or "Prediction") + f" over {_text(surface.x)} and {_text(surface.y)}"
+    return layout(
+        fig, title, _text(surface.x), _text(surface.y), subtitle=_text(surface.note), margin=TITLED_MARGIN
+    )
 
 
 def overfitting_figure(sweep: Sweep, current: Any | None = None) -> go.Figure:

@@ -16,7 +16,7 @@ from model_helpers import train
 
 from mlcore.data.generators import GeneratorSpec, Shape, generate
 from mlcore.formatting import number
-from mlcore.teach.boundaries import boundary_grid
+from mlcore.teach.boundaries import boundary_grid, response_curve, response_surface
 from mlcore.teach.overfitting import KNOBS, fit_at, sweep
 from mlcore.train.split import SplitSpec
 from mlcore.workspace import Workspace
@@ -99,3 +99,18 @@ def test_stepping_through_k_means_shows_each_step_in_words_to_the_last(open_app)
     next(b for b in at.button if b.label == "Back").click().run()
     assert shown(at.main.markdown[-1].value) == f"**{steps.frames[-2].sentence}**"
     assert final.changed == 0  # it stopped because no point changed cluster
+
+
+def test_a_regression_model_is_drawn_as_its_curve_or_its_surface(open_app):
+    dataset = generate(GeneratorSpec(Shape.REGRESSION, n_samples=200, n_features=2))
+    run = train(dataset, "decision_tree", split=SplitSpec(test_size=0.25, cv_folds=0))
+    at = open_app(PAGE, Workspace(dataset=dataset, runs=[run]), timeout=120)
+    at.session_state["teach_tab"] = "Decision boundaries"
+    at.run()
+    curve = _chart(at, f"teach.response.{run.id}")["data"][-1]
+    expected = response_curve(run.pipeline, dataset.frame, "x1", 200)
+    np.testing.assert_allclose(plotly_array(curve["y"]), expected.predicted)
+    at.selectbox(key="teach.y").set_value("x2").run()
+    heatmap = _chart(at, f"teach.response.{run.id}")["data"][0]
+    surface = response_surface(run.pipeline, dataset.frame, "x1", "x2", 100)
+    np.testing.assert_allclose(plotly_array(heatmap["z"]).reshape(surface.predicted.shape), surface.predicted)

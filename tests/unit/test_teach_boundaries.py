@@ -105,3 +105,19 @@ def test_bad_axes_are_refused(mixed, x, y, resolution, words):
     with pytest.raises(TeachError, match=words) as refused:
         boundary_grid(pipeline, frame, x, y, resolution=resolution)
     assert refused.value.hint
+
+
+def test_a_regression_surface_is_the_model_s_prediction_at_every_grid_point():
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+
+    from mlcore.teach.boundaries import response_surface
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60), "c": rng.normal(size=60)})
+    model = make_pipeline(LinearRegression()).fit(frame, 2 * frame["a"] - frame["b"] + 0.5 * frame["c"])
+    surface = response_surface(model, frame, "a", "b", resolution=12)
+    gx, gy = np.meshgrid(surface.xs, surface.ys)
+    by_hand = model.predict(pd.DataFrame({"a": gx.ravel(), "b": gy.ravel(), "c": frame["c"].median()}))
+    np.testing.assert_allclose(surface.predicted, by_hand.reshape(gx.shape))
+    assert surface.held["c"].endswith("(median)")

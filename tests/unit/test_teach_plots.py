@@ -86,3 +86,17 @@ def test_overfitting_figure_marks_best_overfitting_and_current():
     assert line.x0 == 0
     with pytest.raises(ValueError):
         overfitting_figure(sweep, current=7)
+
+
+def test_a_surface_figure_draws_the_predictions_and_the_rows_escaped():
+    from mlcore.teach.boundaries import ResponseSurface
+    from mlcore.teach.plots import surface_figure
+
+    surface = ResponseSurface(
+        "<b>m</b>", "<i>a</i>", "b", np.arange(3.0), np.arange(2.0), np.arange(6.0).reshape(2, 3), {}, ""
+    )
+    points = pd.DataFrame({"<i>a</i>": [0.5], "b": [1.0], "y": [4.0]})
+    fig = surface_figure(surface, points, "y")
+    np.testing.assert_array_equal(fig.data[0].z, surface.predicted)
+    assert list(fig.data[1].x) == [0.5] and list(fig.data[1].marker.color) == [4.0]
+    assert fig.layout.title.text == "&lt;b&gt;m&lt;/b&gt; over &lt;i&gt;a&lt;/i&gt; and b"
