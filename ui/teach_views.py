@@ -3,6 +3,7 @@ overfitting you can watch as one complexity knob moves (the panel reruns alone, 
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -25,6 +26,7 @@ RESOLUTION = 200  # grid cells along each axis
 SURFACE_RESOLUTION = 100  # a regression surface's cells along each axis
 ONE_FEATURE = "(none: a curve along one feature)"  # regression only
 SHAPES = (Shape.MOONS, Shape.CIRCLES, Shape.BLOBS, Shape.LINEAR)  # two-feature class problems
+PAINTED, PAINTED_TABLE = "painted:", "The painted table"  # a painted dataset's source starts with it
 
 
 # ---------- decision boundaries of trained models ----------
@@ -114,32 +116,50 @@ def _responses(dataset: Dataset, runs: list[Run], x: str, y: str | None) -> None
 
 def overfitting_tab(ws: Workspace) -> None:
     st.caption(
-        "Make a table, pick a model and move its complexity knob: the boundary and both scores follow. "
-        "Training accuracy keeps rising; accuracy on rows held out stops rising and falls: overfitting."
+        "Make a table (or paint one), pick a model and move its complexity knob: the boundary and both "
+        "scores follow. Training accuracy keeps rising; accuracy on rows held out stops rising and falls: "
+        "overfitting."
     )
     left, middle, right = st.columns(3)
-    shape = left.selectbox("Data", SHAPES, format_func=lambda s: s.value.capitalize(), key="teach.shape")
-    noise = middle.slider("Noise", 0.0, 1.0, 0.3, 0.05, key="teach.noise")
-    rows = right.slider("Rows", 100, 2_000, 500, 100, key="teach.rows")
-    st.caption(DESCRIPTIONS[shape])
+    dataset = ws.dataset
+    painted = (
+        dataset
+        if dataset is not None and dataset.source.startswith(PAINTED) and dataset.task is Task.CLASSIFICATION
+        else None
+    )
+    sources = [*([PAINTED_TABLE] if painted is not None else []), *SHAPES]
+    shape = left.selectbox(
+        "Data",
+        sources,
+        format_func=lambda s: s if s == PAINTED_TABLE else s.value.capitalize(),
+        key="teach.shape",
+    )
+    if shape == PAINTED_TABLE:
+        frame, target, key = painted.frame, painted.target, painted.content_hash
+        st.caption("The table painted on the Paint data tab.")
+    else:
+        noise = middle.slider("Noise", 0.0, 1.0, 0.3, 0.05, key="teach.noise")
+        rows = right.slider("Rows", 100, 2_000, 500, 100, key="teach.rows")
+        st.caption(DESCRIPTIONS[shape])
+        spec = GeneratorSpec(shape, n_samples=rows, noise=noise, n_classes=2, n_features=2, seed=ws.seed)
+        generated = generate(spec)
+        frame, target, key = generated.frame, generated.target, generated.content_hash
     knob = KNOBS[st.selectbox("Model", list(KNOBS), format_func=lambda k: KNOBS[k].model, key="teach.knob")]
-    spec = GeneratorSpec(shape, n_samples=rows, noise=noise, n_classes=2, n_features=2, seed=ws.seed)
     try:
-        found = _sweep(spec, knob.key, ws.seed)
+        found = _sweep(key, knob.key, ws.seed, frame, target)
     except MLCoreError as exc:
         show_problem(exc)
         return
-    _knob_panel(spec, knob.key, ws.seed, found)
+    _knob_panel(frame, target, knob.key, ws.seed, found)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Training the model at every setting of the knob …")
-def _sweep(spec: GeneratorSpec, knob: str, seed: int) -> Sweep:
-    dataset = generate(spec)
-    return sweep(dataset.frame, dataset.target, KNOBS[knob], seed)
+def _sweep(data_hash: str, knob: str, seed: int, _frame: pd.DataFrame, target: str) -> Sweep:
+    return sweep(_frame, target, KNOBS[knob], seed)
 
 
 @st.fragment
-def _knob_panel(spec: GeneratorSpec, knob_key: str, seed: int, found: Sweep) -> None:
+def _knob_panel(frame: pd.DataFrame, target: str, knob_key: str, seed: int, found: Sweep) -> None:
     """Reruns alone when the knob moves: one fit, its boundary and its scores."""
     knob = KNOBS[knob_key]
     value = st.select_slider(
@@ -149,8 +169,6 @@ def _knob_panel(spec: GeneratorSpec, knob_key: str, seed: int, found: Sweep) -> 
         help=knob.help,
         key=f"teach.value.{knob.key}",
     )
-    dataset = generate(spec)
-    frame, target = dataset.frame, dataset.target
     scores = fit_at(frame, target, knob, value, seed)
     train_rows, _ = split_rows(frame, target, seed)
     left, right = st.columns(2)

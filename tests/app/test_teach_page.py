@@ -114,3 +114,21 @@ def test_a_regression_model_is_drawn_as_its_curve_or_its_surface(open_app):
     heatmap = _chart(at, f"teach.response.{run.id}")["data"][0]
     surface = response_surface(run.pipeline, dataset.frame, "x1", "x2", 100)
     np.testing.assert_allclose(plotly_array(heatmap["z"]).reshape(surface.predicted.shape), surface.predicted)
+
+
+def test_the_overfitting_panel_works_on_the_painted_table(open_app):
+    from mlcore.teach import paint
+
+    frame = paint.fill_box(paint.empty(), (-2, 0.2), (-2, 2), "A", 120, seed=1)
+    frame = paint.fill_box(frame, (-0.2, 2), (-2, 2), "B", 120, seed=2)
+    painted = paint.painted_dataset(frame, paint.CLASS)
+    at = open_app(PAGE, Workspace(dataset=painted), timeout=120)
+    at.session_state["teach_tab"] = "Overfitting"
+    at.run()
+    assert at.selectbox(key="teach.shape").value == "The painted table"
+    at.selectbox(key="teach.knob").set_value("tree_depth").run()
+    at.select_slider(key="teach.value.tree_depth").set_value(20).run()
+    expected = fit_at(painted.frame, paint.CLASS, KNOBS["tree_depth"], 20, 0)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Training accuracy"] == number(expected.train, 3) == "1"  # the deep tree memorises
+    assert metrics["Validation accuracy (rows held out)"] == number(expected.validation, 3)
