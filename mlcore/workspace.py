@@ -563,6 +563,16 @@ class Workspace:
 
             if not (self._apply(change) and self.start_project()):
                 return False
+        chosen = step.settings
+        if chosen.seed is not None:
+            self.configure(seed=chosen.seed)
+        if chosen.test_size is not None or chosen.cv_folds is not None:
+            split = replace(
+                self.split,
+                test_size=self.split.test_size if chosen.test_size is None else chosen.test_size,
+                cv_folds=self.split.cv_folds if chosen.cv_folds is None else chosen.cv_folds,
+            )
+            self.configure(split=split)
         if step.models:
             self.configure(model_keys=step.models, compare_all=False)
             if not self.start_training():

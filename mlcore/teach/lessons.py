@@ -13,6 +13,7 @@ shipped in `mlcore/teach/lessons/`. The shape of a file::
         tab: Overfitting               # optional: a tab of that page (TABS)
         data: {kind: generate, shape: moons, n_samples: 400, noise: 0.35}   # optional
         models: [decision_tree]        # optional: model keys to train when the step opens
+        settings: {seed: 1, test_size: 0.3, cv_folds: 3}   # optional: the seed and split to train with
         text: Choose the decision tree and drag its depth to 20. Is this a perfect model?
 
 `data` takes the fields of `DataSpec` (kind is required; the others have defaults): kind `sample`
@@ -68,7 +69,8 @@ BUILT_IN = ("test-set", "imbalance", "leakage", "bias-variance", "kmeans-limits"
 LESSON_FOLDER = "lessons"
 
 _LESSON_FIELDS = ("key", "title", "summary", "steps")
-_STEP_FIELDS = ("title", "page", "text", "tab", "data", "models")
+_STEP_FIELDS = ("title", "page", "text", "tab", "data", "models", "settings")
+_SETTINGS = {"seed": (int, 0, 2**31 - 1), "test_size": (float, 0.1, 0.5), "cv_folds": (int, 2, 10)}
 _DATA_FIELDS = tuple(f.name for f in fields(DataSpec))
 _DATA_TYPES: dict[str, type] = {
     "kind": str,
@@ -83,6 +85,15 @@ _HINT = "See the lesson format at the top of mlcore/teach/lessons.py."
 
 
 @dataclass(frozen=True)
+class StepSettings:
+    """The training settings a step sets before its models train (None: left as they are)."""
+
+    seed: int | None = None
+    test_size: float | None = None  # the holdout's share of the rows
+    cv_folds: int | None = None
+
+
+@dataclass(frozen=True)
 class LessonStep:
     """One step: the page (and tab) to open, what to load and train there, and what the student does."""
 
@@ -92,6 +103,7 @@ class LessonStep:
     tab: str | None = None  # a tab of that page to open, optional
     data: DataSpec | None = None  # load this dataset when the step opens (None: keep the current one)
     models: tuple[str, ...] = ()  # model keys (mlcore.train.models) to train when the step opens
+    settings: StepSettings = StepSettings()  # the seed and split to train with
 
 
 @dataclass(frozen=True)
@@ -185,7 +197,26 @@ def _step(item: Any, number: int) -> LessonStep:
         tab=tab,
         data=None if item.get("data") is None else _data(item["data"], where),
         models=_models(item.get("models"), where),
+        settings=_settings(item.get("settings"), where),
     )
+
+
+def _settings(value: Any, where: str) -> StepSettings:
+    if value is None:
+        return StepSettings()
+    if not isinstance(value, dict):
+        raise TeachError(f"{where}: 'settings' must be a mapping such as {{seed: 1, cv_folds: 3}}.", _HINT)
+    _fields(value, tuple(_SETTINGS), (), f"{where}, 'settings'")
+    checked = {}
+    for name, raw in value.items():
+        kind, low, high = _SETTINGS[name]
+        number = _typed(raw, kind, where, f"settings.{name}")
+        if not low <= number <= high:
+            raise TeachError(
+                f"{where}: 'settings.{name}' must be between {low} and {high}; got {number}.", _HINT
+            )
+        checked[name] = number
+    return StepSettings(**checked)
 
 
 def _data(value: Any, where: str) -> DataSpec:
@@ -291,6 +322,11 @@ def _step_document(step: LessonStep) -> dict:
         }
     if step.models:
         document["models"] = list(step.models)
+    chosen = {
+        name: getattr(step.settings, name) for name in _SETTINGS if getattr(step.settings, name) is not None
+    }
+    if chosen:
+        document["settings"] = chosen
     document["text"] = step.text
     return document
 

@@ -15,6 +15,7 @@ from mlcore.teach.lessons import (
     TABS,
     Lesson,
     LessonStep,
+    StepSettings,
     built_in,
     known_models,
     lesson_text,
@@ -198,3 +199,27 @@ def test_hostile_or_broken_yaml_gives_a_teach_error_not_a_traceback(text):
     assert "yaml" not in type(caught.value).__module__
     assert "Traceback" not in caught.value.message
     assert caught.value.__cause__ is None  # no YAML or codec exception chained under it
+
+
+def test_a_step_s_settings_are_read_checked_written_back_and_applied_before_its_models_train():
+    from mlcore.workspace import Workspace
+
+    text = (
+        "key: settings\ntitle: Settings\nsummary: A seed and a split.\nsteps:\n"
+        "  - title: Train\n    page: train\n    text: Train it.\n"
+        "    data: {kind: generate, shape: moons, n_samples: 200}\n"
+        "    models: [decision_tree]\n    settings: {seed: 7, test_size: 0.3, cv_folds: 3}\n"
+    )
+    lesson = parse_lesson(text)
+    assert lesson.steps[0].settings == StepSettings(seed=7, test_size=0.3, cv_folds=3)
+    assert parse_lesson(lesson_text(lesson)) == lesson
+    ws = Workspace()
+    assert ws.start_lesson(lesson)
+    try:
+        assert ws.seed == 7 and (ws.split.test_size, ws.split.cv_folds) == (0.3, 3)
+        assert ws.training is not None and ws.training.request.seed == 7
+    finally:
+        ws.stop_training()
+    for bad, said in (("{cv_folds: 1}", "between 2 and 10"), ("{shuffle: yes}", "unknown field")):
+        with pytest.raises(TeachError, match=said):
+            parse_lesson(text.replace("{seed: 7, test_size: 0.3, cv_folds: 3}", bad))
