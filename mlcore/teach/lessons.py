@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -331,6 +332,7 @@ def _step_document(step: LessonStep) -> dict:
     return document
 
 
+@cache  # read once per process: the Lessons tab lists them on every rerun
 def built_in() -> tuple[Lesson, ...]:
     """The lessons shipped in mlcore/teach/lessons/, in the order of `BUILT_IN`."""
     folder = resources.files("mlcore.teach").joinpath(LESSON_FOLDER)

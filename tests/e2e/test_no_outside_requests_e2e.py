@@ -50,7 +50,7 @@ TRACKER = "198.51.100.7"  # TEST-NET-2: never a real host
 HOSTILE = [f"![pixel](http://{TRACKER}/a.png)", f"<img src=http://{TRACKER}/b.png>", "label"]
 
 
-def test_hostile_column_names_fetch_nothing_and_show_as_text(browser, app_url, tmp_path):
+def test_hostile_column_names_request_nothing_and_show_as_text(browser, app_url, tmp_path):
     path = tmp_path / f"![x](http---{TRACKER}-c.png).csv"
     rows = [",".join(f'"{name}"' for name in HOSTILE)]
     rows += [f"{i % 7},{(i * 3) % 5},{'yes' if i % 2 else 'no'}" for i in range(60)]
