@@ -1,16 +1,19 @@
-"""The REST API of one model: validation from its input schema, MLflow's scoring formats, CSV, and
-plain 4xx answers for every problem a request can have.
+"""The REST API of one model: validation from its input schema, MLflow's scoring formats, CSV, Arrow
+IPC streams for batches, and plain 4xx answers for every problem a request can have.
 
-This module imports only the standard library, numpy, pandas, pydantic and FastAPI, never `mlcore`,
-so that a standalone server can carry it as it is. What predicts is passed in (`ApiModel.predict`):
-the workbench (`mlcore.serve`) passes the Predict page's rules.
+This module imports only the standard library, numpy, pandas, pydantic and FastAPI (and pyarrow, when
+installed, once an Arrow body comes), never `mlcore`, so that a standalone server can carry it as it
+is. What predicts is passed in (`ApiModel.predict`): the workbench (`mlcore.serve`) passes the
+Predict page's rules.
 
 Inputs are hostile: the body is bounded before it is read (413), JSON is validated by pydantic types
 generated from the schema (each feature a field; every field required, null for a missing value; no
 unknown field; `dataframe_split` column by column, a column whose values already have the allowed
-types checked in bulk), and every problem becomes a 422 listing one message per row and field. A
-category never seen in training is predicted as the pipeline treats unknown levels (as the Predict
-page does) and flagged in the answer. Nothing a request holds is ever executed.
+types checked in bulk), an Arrow stream by the same names and column validators (its numbers taken
+as arrays; nothing compressed, dictionary-encoded or nested is decoded), and every problem becomes a
+422 listing one message per row and field. A category never seen in training is predicted as the
+pipeline treats unknown levels (as the Predict page does) and flagged in the answer. Nothing a
+request holds is ever executed.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import io
 import itertools
 import json
 import math
+import struct
 import threading
 import time
 from collections import deque
@@ -57,6 +61,12 @@ MAX_ROWS = 100_000
 LATENCIES_KEPT = 10_000  # the most recent request latencies the percentiles are computed from
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a cell that starts so
 PROTECTED = ("/predict", "/predict/csv", "/invocations", "/metadata", "/stats")
+ARROW_STREAM = "application/vnd.apache.arrow.stream"  # the content type of an Arrow IPC stream body
+ARROW_MAX_BATCHES = 1_000  # record batches read per stream: each costs Python time, even an empty one
+ARROW_HINT = (
+    "Send one Arrow IPC stream (pyarrow.ipc.new_stream), uncompressed, one column per input "
+    "(GET /metadata lists them), of numbers, text, booleans, dates or timestamps."
+)
 Columns = dict[str, Sequence[Any]]  # a request's rows, the values of each feature (numbers: an array)
 KIND_WORDS = {
     "numeric": "a number",
@@ -68,11 +78,14 @@ KIND_WORDS = {
 
 
 class InputProblem(Exception):
-    """A request the model cannot answer, told as a sentence, a hint and one message per field."""
+    """A request the model cannot answer, told as a sentence, a hint and one message per field (a 422,
+    unless the server cannot read the body's kind at all)."""
 
-    def __init__(self, message: str, hint: str = "", problems: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, message: str, hint: str = "", problems: list[dict[str, Any]] | None = None, status: int = 422
+    ) -> None:
         super().__init__(message)
-        self.message, self.hint, self.problems = message, hint, problems or []
+        self.message, self.hint, self.problems, self.status = message, hint, problems or [], status
 
 
 @dataclass(frozen=True)
@@ -409,13 +422,7 @@ def _split_columns(model: ApiModel, split: Any, types: _Types, max_rows: int) ->
         raise InputProblem(
             "dataframe_split needs 'columns'.", 'Send {"columns": [...], "data": [[...], ...]}.'
         )
-    if len(set(columns)) != len(columns):
-        raise InputProblem("dataframe_split names a column twice.", "Give each column once.")
-    given = set(columns)
-    wrong = [{"type": "missing", "loc": (n,)} for n in model.names if n not in given]
-    wrong += [{"type": "extra_forbidden", "loc": (n,)} for n in columns if n not in types.columns]
-    if wrong:
-        raise _invalid(wrong, model)
+    _check_names(model, columns, "dataframe_split")
     if set(map(len, data)) != {len(columns)}:
         i, values = next((i, v) for i, v in enumerate(data) if len(v) != len(columns))
         raise InputProblem(
@@ -423,10 +430,27 @@ def _split_columns(model: ApiModel, split: Any, types: _Types, max_rows: int) ->
             "Give every row one value per column, null where unknown.",
             [{"row": i, "field": None, "message": "wrong number of values"}],
         )
+    return _validated(model, types, dict(zip(columns, zip(*data, strict=True), strict=True)))
+
+
+def _check_names(model: ApiModel, names: list[str], body: str) -> None:
+    """A body's column names: every input once and nothing else, else a 422 (`body` names the body)."""
+    if len(set(names)) != len(names):
+        raise InputProblem(f"{body} names a column twice.", "Give each column once.")
+    given = set(names)
+    wrong = [{"type": "missing", "loc": (n,)} for n in model.names if n not in given]
+    wrong += [{"type": "extra_forbidden", "loc": (n,)} for n in names if n not in model.kinds]
+    if wrong:
+        raise _invalid(wrong, model)
+
+
+def _validated(model: ApiModel, types: _Types, given: dict[str, Sequence[Any]]) -> Columns:
+    """Each input's values as its validator gives them (an array is numbers already read as finite
+    floats, null as NaN), in the model's order; every column's problems in one 422."""
     found: Columns = {}
     problems: list[dict[str, Any]] = []
-    for name, values in zip(columns, zip(*data, strict=True), strict=True):
-        plain = _plain_column(values, model.kinds[name])
+    for name, values in given.items():
+        plain = values if isinstance(values, np.ndarray) else _plain_column(values, model.kinds[name])
         if plain is not None:
             found[name] = plain
             continue
@@ -454,7 +478,7 @@ def _plain_split(split: Any, max_rows: int) -> bool:
     )
 
 
-def _plain_column(values: tuple[Any, ...], kind: str) -> Sequence[Any] | None:
+def _plain_column(values: Sequence[Any], kind: str) -> Sequence[Any] | None:
     """The column's values if they already are what its validator would give (each of a type the
     kind allows, numbers finite; numbers as floats, null as NaN), checked in bulk; else None, and the
     validator parses (dates) or says what is wrong, value by value."""
@@ -482,6 +506,151 @@ def _json_object(raw: bytes, model: ApiModel) -> dict[str, Any]:
     if not isinstance(body, dict):
         return _JSON_OBJECT.validate_python(body)  # raises pydantic's own error for it
     return body
+
+
+def _mlflow_columns(model: ApiModel, raw: bytes, types: _Types, max_rows: int) -> Columns:
+    """The rows of a JSON body in one of MLflow's scoring formats, as `mlflow models serve` reads it."""
+    body = _json_object(raw, model)
+    if set(body) == {"dataframe_records"}:
+        return _columns(model.names, types.rows.validate_python(body["dataframe_records"]))
+    if set(body) == {"dataframe_split"}:
+        return _split_columns(model, body["dataframe_split"], types, max_rows)
+    raise InputProblem(
+        "The body should hold one key: dataframe_records or dataframe_split.",
+        'As `mlflow models serve` reads them: {"dataframe_records": [{...}, ...]} or '
+        '{"dataframe_split": {"columns": [...], "data": [[...], ...]}}.',
+    )
+
+
+def _arrow_columns(model: ApiModel, raw: bytes, types: _Types, max_rows: int) -> Columns:
+    """An Arrow IPC stream's rows, checked as `dataframe_split`'s (names, then each column by its
+    validator, with the same messages); a numeric input's numbers go straight into a float array."""
+    pa = _pyarrow()
+    try:
+        table = _arrow_table(pa, model, raw, max_rows)
+        given = {name: _arrow_values(pa, table[name], model.kinds[name]) for name in table.column_names}
+    except (pa.ArrowException, OSError, OverflowError, ValueError, struct.error) as exc:
+        raise InputProblem(
+            f"The body is not a readable Arrow IPC stream ({str(exc).splitlines()[0][:200]}).", ARROW_HINT
+        ) from None
+    return _validated(model, types, given)
+
+
+def _pyarrow() -> Any:
+    """pyarrow, imported only when an Arrow body comes: a standalone server may not have it (then a
+    415, said plainly)."""
+    try:
+        import pyarrow
+    except ImportError:
+        raise InputProblem(
+            "This server cannot read Arrow IPC streams: pyarrow is not installed where it runs.",
+            "Send the rows as JSON, or install pyarrow next to the server.",
+            status=415,
+        ) from None
+    return pyarrow
+
+
+def _arrow_table(pa: Any, model: ApiModel, raw: bytes, max_rows: int) -> Any:
+    """The stream's record batches as one table, read message by message so that nothing is decoded
+    before it is checked: the schema (names; plain column types only, so no dictionaries or nesting),
+    then each batch (never compressed: a few bytes could inflate to gigabytes; at most
+    `ARROW_MAX_BATCHES`, and rows counted, bounded by `max_rows`; buffers fully validated before any
+    value is read)."""
+    messages = iter(pa.ipc.MessageReader.open_stream(pa.py_buffer(raw)))
+    first = next(messages, None)
+    if first is None or first.type != "schema":
+        raise InputProblem(
+            "The body is not an Arrow IPC stream: it does not start with a schema.", ARROW_HINT
+        )
+    schema = pa.ipc.read_schema(first)
+    _check_names(model, schema.names, "The Arrow stream")
+    _check_arrow_types(pa, schema)
+    batches, rows = [], 0
+    for message in messages:
+        if message.type != "record batch" or _compressed(message.metadata.to_pybytes()):
+            what = "compressed buffers" if message.type == "record batch" else f"a {message.type} message"
+            raise InputProblem(
+                f"The Arrow stream holds {what}; this API reads only plain record batches.", ARROW_HINT
+            )
+        if len(batches) == ARROW_MAX_BATCHES:
+            raise InputProblem(
+                f"The Arrow stream holds more than {ARROW_MAX_BATCHES:,} record batches.",
+                "Write the rows as fewer, larger batches (pyarrow: table.combine_chunks()).",
+            )
+        batch = pa.ipc.read_record_batch(message, schema)
+        rows += batch.num_rows
+        if rows > max_rows:
+            raise InputProblem(
+                f"The Arrow stream has more than {max_rows:,} rows.", "Split the rows over several requests."
+            )
+        batch.validate(full=True)
+        batches.append(batch)
+    if not rows:
+        raise InputProblem("The Arrow stream holds no rows.", "Write at least one record batch with rows.")
+    return pa.Table.from_batches(batches, schema)
+
+
+def _check_arrow_types(pa: Any, schema: Any) -> None:
+    """Only plain columns: numbers, text, booleans, dates, timestamps (or all null); a 422 naming each
+    other column (dictionary-encoded, nested, binary, decimal …)."""
+    plain = (
+        pa.types.is_null,
+        pa.types.is_boolean,
+        pa.types.is_integer,
+        pa.types.is_floating,
+        pa.types.is_string,
+        pa.types.is_large_string,
+        pa.types.is_string_view,
+        pa.types.is_date,
+        pa.types.is_timestamp,
+    )
+    refused = [f for f in schema if not any(test(f.type) for test in plain)]
+    if refused:
+        raise InputProblem(
+            f"The Arrow stream has {len(refused)} column(s) of a type this API does not read.",
+            "Send plain values: decode dictionary columns (pandas: category columns .astype(object)) and "
+            "flatten nested ones.",
+            [
+                {
+                    "row": None,
+                    "field": f.name,
+                    "message": f"'{f.name}' is sent as Arrow type {_shown(str(f.type))}; send plain values.",
+                }
+                for f in refused
+            ],
+        )
+
+
+def _compressed(metadata: bytes) -> bool:
+    """Whether a record batch message says its buffers are compressed, read from its flatbuffer
+    metadata (which pyarrow has verified) before anything is decompressed: the `compression` field
+    (3) of the RecordBatch table that is the `header` field (2) of the Message table."""
+    message = struct.unpack_from("<I", metadata)[0]
+    header = _flatbuffer_field(metadata, message, 2)
+    if header is None:
+        return False
+    batch = header + struct.unpack_from("<I", metadata, header)[0]
+    return _flatbuffer_field(metadata, batch, 3) is not None
+
+
+def _flatbuffer_field(buffer: bytes, table: int, index: int) -> int | None:
+    """Where field `index` of the flatbuffer table at `table` is stored, or None when it is absent."""
+    vtable = table - struct.unpack_from("<i", buffer, table)[0]
+    slot = 4 + 2 * index
+    if slot + 2 > struct.unpack_from("<H", buffer, vtable)[0]:
+        return None
+    offset = struct.unpack_from("<H", buffer, vtable + slot)[0]
+    return table + offset if offset else None
+
+
+def _arrow_values(pa: Any, column: Any, kind: str) -> Sequence[Any]:
+    """A column's values: a numeric input's integers or floats as one float array (null as NaN) when
+    every number is finite; anything else as Python values, for the validator to judge."""
+    if kind == "numeric" and (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
+        numbers = column.cast(pa.float64(), safe=False).to_numpy()
+        if np.isfinite(numbers).sum() == len(numbers) - column.null_count:
+            return numbers
+    return column.to_pylist()
 
 
 def _frame(model: ApiModel, columns: Columns) -> pd.DataFrame:
@@ -622,7 +791,14 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
     app.state.model = model
 
     def body_schema(adapter: TypeAdapter) -> dict[str, Any]:
-        return {"required": True, "content": {"application/json": {"schema": _inline(adapter.json_schema())}}}
+        """The JSON body's schema, and the Arrow IPC stream that may come instead (binary)."""
+        return {
+            "required": True,
+            "content": {
+                "application/json": {"schema": _inline(adapter.json_schema())},
+                ARROW_STREAM: {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
 
     async def guarded_body(request: Request) -> bytes:
         """The body of a request that passed the key check (nothing is read before it)."""
@@ -639,6 +815,17 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
         ):
             raise _Unauthorized
 
+    async def body_columns(request: Request, read_json: Callable[[bytes], Columns]) -> Columns:
+        """The request's rows: from an Arrow IPC stream when its content type says it is one, else
+        read by `read_json` from its JSON."""
+        raw = await guarded_body(request)
+        if request.headers.get("content-type", "").partition(";")[0].strip().lower() == ARROW_STREAM:
+            return _arrow_columns(model, raw, types, settings.max_rows)
+        try:
+            return read_json(raw)
+        except ValidationError as exc:
+            raise _invalid(exc.errors(include_url=False), model) from None
+
     async def answer(columns: Columns, path: str, started: float) -> Response:
         result = await batcher.predict(columns)
         # /invocations answers as `mlflow models serve` does: predictions (probabilities: /predict).
@@ -651,16 +838,13 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
 
     @app.exception_handler(InputProblem)
     async def input_problem(_: Request, exc: InputProblem) -> JSONResponse:
-        return _error(422, exc.message, exc.hint, exc.problems)
+        return _error(exc.status, exc.message, exc.hint, exc.problems)
 
     @app.exception_handler(_Unauthorized)
     async def unauthorized(_: Request, __: Exception) -> JSONResponse:
         response = _error(401, "This API needs its key.", "Send the header 'Authorization: Bearer <key>'.")
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
-
-    def invalid(error: ValidationError) -> InputProblem:
-        return _invalid(error.errors(include_url=False), model)
 
     @app.get("/health", summary="The server is up")
     def health() -> dict[str, str]:
@@ -690,40 +874,26 @@ def make_app(model: ApiModel, settings: ApiSettings | None = None) -> FastAPI:
 
     @app.post(
         "/predict",
-        summary="JSON records in, predictions out",
+        summary="JSON records (or an Arrow IPC stream) in, predictions with class probabilities out",
         openapi_extra={"requestBody": body_schema(types.predict)},
     )
     async def predict(request: Request) -> Response:
         started = time.perf_counter()
-        raw = await guarded_body(request)
-        try:
-            rows = types.predict.validate_json(raw)["records"]
-        except ValidationError as exc:
-            raise invalid(exc) from None
-        return await answer(_columns(model.names, rows), "/predict", started)
+        columns = await body_columns(
+            request, lambda raw: _columns(model.names, types.predict.validate_json(raw)["records"])
+        )
+        return await answer(columns, "/predict", started)
 
     @app.post(
         "/invocations",
-        summary="MLflow's scoring formats: dataframe_records or dataframe_split",
+        summary="MLflow's scoring formats (dataframe_records or dataframe_split), or an Arrow IPC stream",
         openapi_extra={"requestBody": body_schema(types.invocations)},
     )
     async def invocations(request: Request) -> Response:
         started = time.perf_counter()
-        raw = await guarded_body(request)
-        try:
-            body = _json_object(raw, model)
-            if set(body) == {"dataframe_records"}:
-                columns = _columns(model.names, types.rows.validate_python(body["dataframe_records"]))
-            elif set(body) == {"dataframe_split"}:
-                columns = _split_columns(model, body["dataframe_split"], types, settings.max_rows)
-            else:
-                raise InputProblem(
-                    "The body should hold one key: dataframe_records or dataframe_split.",
-                    'As `mlflow models serve` reads them: {"dataframe_records": [{...}, ...]} or '
-                    '{"dataframe_split": {"columns": [...], "data": [[...], ...]}}.',
-                )
-        except ValidationError as exc:
-            raise invalid(exc) from None
+        columns = await body_columns(
+            request, lambda raw: _mlflow_columns(model, raw, types, settings.max_rows)
+        )
         return await answer(columns, "/invocations", started)
 
     @app.post(

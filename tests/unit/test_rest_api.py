@@ -1,5 +1,6 @@
-"""The served model's API contract: every endpoint, each validation error, MLflow's formats, CSV, the
-API key on and off, and a fuzz of the whole API from its own OpenAPI document (no 5xx, ever).
+"""The served model's API contract: every endpoint, each validation error, MLflow's formats, CSV, Arrow
+IPC streams (hostile ones included), the API key on and off, and a fuzz of the whole API from its own
+OpenAPI document (no 5xx, ever).
 
 Predictions are checked against `predict_frame`, which is what the Predict page shows.
 """
@@ -14,19 +15,30 @@ import threading
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from model_helpers import make_dataset, make_frame, train
 
 from mlcore.deploy.input_schema import schema_from_run
 from mlcore.deploy.predict import predict_frame, predictor_from_run
-from mlcore.deploy.rest_api import Answer, ApiModel, ApiSettings, Batcher, InputProblem, make_app
+from mlcore.deploy.rest_api import (
+    ARROW_STREAM,
+    Answer,
+    ApiModel,
+    ApiSettings,
+    Batcher,
+    InputProblem,
+    make_app,
+)
 from mlcore.serve.sources import api_model
 from mlcore.train.run_data import training_rows
 
 FEATURES = ["a", "b", "colour", "flag"]
+ARROW = {"Content-Type": ARROW_STREAM}
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +57,20 @@ def _client(predictor, **options) -> TestClient:
 def _rows(dataset, n=5) -> list[dict]:
     frame = dataset.frame[FEATURES].head(n)
     return json.loads(frame.to_json(orient="records"))
+
+
+def _exact_rows(frame: pd.DataFrame) -> list[dict]:
+    """The rows as JSON values with every float exact (to_json rounds), missing as None."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _arrow(data: pd.DataFrame | pa.Table, chunk: int | None = None, **options) -> bytes:
+    """`data` as an Arrow IPC stream, as a client writes one (record batches of `chunk` rows)."""
+    table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema, options=pa.ipc.IpcWriteOptions(**options)) as writer:
+        writer.write_table(table, max_chunksize=chunk)
+    return sink.getvalue().to_pybytes()
 
 
 def test_predict_answers_as_the_predict_page_with_probabilities_by_class_name(classifier):
@@ -253,17 +279,19 @@ def test_stats_count_requests_errors_and_latency(classifier):
 def fuzzed_schema(classifier):
     predictor, _, _ = classifier
     app = make_app(api_model(predictor, "churn", "3", {}), ApiSettings(api_key="k"))
+    schemathesis.serializer.alias(ARROW_STREAM, "application/octet-stream")  # its bodies are bytes
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
 def test_fuzzing_the_api_from_its_openapi_document_never_gives_a_5xx(fuzzed_schema):
-    checked = []
+    checked, media_types = [], set()
     for result in fuzzed_schema.get_all_operations():
         operation = result.ok()
 
         @given(case=operation.as_strategy())
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def never_a_server_error(case):
+            media_types.add(case.media_type)
             for headers in ({}, {"Authorization": "Bearer k"}):
                 response = case.call(headers=headers)
                 assert response.status_code < 500, (case.path, case.body, response.text[:300])
@@ -271,6 +299,7 @@ def test_fuzzing_the_api_from_its_openapi_document_never_gives_a_5xx(fuzzed_sche
         never_a_server_error()
         checked.append(operation.path)
     assert {"/predict", "/invocations", "/predict/csv", "/metadata"} <= set(checked)
+    assert {"application/json", ARROW_STREAM, "text/csv"} <= media_types
 
 
 def test_a_number_so_large_that_scaling_overflows_is_a_422_not_a_500(classifier):
@@ -314,3 +343,197 @@ def test_requests_that_arrive_together_are_predicted_together_and_one_bad_reques
             assert isinstance(outcome, InputProblem) and "overflows" in outcome.message
         else:
             assert outcome.predictions.tolist() == [2 * i]
+
+
+# ---------- Arrow IPC streams ----------
+
+
+def test_an_arrow_batch_answers_as_json_does_and_as_the_pipeline_in_process(classifier):
+    predictor, dataset, run = classifier
+    client = _client(predictor)
+    frame = dataset.frame[FEATURES].head(60)
+    assert frame["b"].isna().any() and frame["colour"].isna().any()  # nulls are missing values
+    whole = frame.assign(a=frame["a"].round().astype("int64"))  # integers in a numeric input
+    for rows in (frame, whole):
+        split = {"columns": FEATURES, "data": [list(r.values()) for r in _exact_rows(rows)]}
+        for path, body in (
+            ("/predict", {"records": _exact_rows(rows)}),
+            ("/invocations", {"dataframe_split": split}),
+        ):
+            expected = client.post(path, json=body)
+            assert expected.status_code == 200
+            for stream in (_arrow(rows), _arrow(rows[FEATURES[::-1]], chunk=7)):  # any order, several batches
+                answer = client.post(path, content=stream, headers=ARROW)
+                assert answer.status_code == 200, answer.text
+                assert answer.json() == expected.json()
+    body = client.post(
+        "/predict", content=_arrow(frame), headers={"content-type": f"{ARROW_STREAM}; x=1"}
+    ).json()
+    assert body["predictions"] == run.pipeline.predict(frame).tolist()
+    classes = [str(c) for c in run.pipeline.classes_]
+    probabilities = [[row[c] for c in classes] for row in body["probabilities"]]
+    np.testing.assert_allclose(probabilities, run.pipeline.predict_proba(frame), rtol=0, atol=1e-12)
+
+
+def test_arrow_timestamps_answer_as_iso_dates_in_json():
+    dataset = make_dataset(make_frame(160, dates=True), "label")
+    predictor = predictor_from_run(train(dataset, "logistic_regression"), dataset)
+    client = _client(predictor)
+    frame = dataset.frame[[*FEATURES, "when"]].head(20)
+    rows = json.loads(frame.to_json(orient="records", date_format="iso", double_precision=15))
+    expected = client.post("/predict", json={"records": rows})
+    answer = client.post("/predict", content=_arrow(frame), headers=ARROW)
+    assert expected.status_code == answer.status_code == 200
+    assert answer.json()["predictions"] == expected.json()["predictions"]
+    assert answer.json()["predictions"] == predict_frame(predictor, frame).labels.tolist()
+
+
+def test_arrow_columns_are_validated_as_dataframe_split_with_the_same_messages(classifier):
+    predictor, dataset, _ = classifier
+    client = _client(predictor)
+    good = dataset.frame[FEATURES].head(4)
+    columns = {
+        "a": ["1.5", "tall", None, "2"],  # text is not a number, even when it reads as one
+        "b": [True, False, None, None],  # nor is true
+        "colour": good["colour"].tolist(),
+        "flag": [1, 0, 1, None],  # 1 is not true
+    }
+    table = pa.table(columns)
+    split = {"columns": FEATURES, "data": [list(row) for row in zip(*columns.values(), strict=True)]}
+
+    def problems(answer) -> dict:
+        assert answer.status_code == 422, answer.text
+        return {(p["row"], p["field"]): p["message"] for p in answer.json()["problems"]}
+
+    from_arrow = problems(client.post("/invocations", content=_arrow(table), headers=ARROW))
+    assert from_arrow == problems(client.post("/invocations", json={"dataframe_split": split}))
+    assert from_arrow[(1, "a")] == "'a' should be a number; got \"tall\"."
+    assert from_arrow[(0, "b")] == "'b' should be a number; got true."
+    assert from_arrow[(0, "flag")] == "'flag' should be true or false; got 1."
+    renamed = problems(
+        client.post("/predict", content=_arrow(good.rename(columns={"a": "extra"})), headers=ARROW)
+    )
+    assert renamed == {
+        (None, "a"): "'a' is missing; send it, as null when the value is unknown.",
+        (None, "extra"): "'extra' is not an input of this model; remove it (GET /metadata lists the inputs).",
+    }
+    not_finite = pa.table({**good.to_dict("list"), "a": [np.nan, np.inf, 1.0, 2.0]})  # NaN, not null
+    assert problems(client.post("/predict", content=_arrow(not_finite), headers=ARROW)) == {
+        (0, "a"): "'a' should be a number; got NaN.",
+        (1, "a"): "'a' should be a number; got Infinity.",
+    }
+
+
+def _hostile_streams(good: pd.DataFrame) -> dict[str, tuple[bytes, str]]:
+    """Bodies sent as Arrow streams that must each be refused, with the start of the message."""
+    stream = _arrow(good)
+    table = pa.Table.from_pandas(good.head(1), preserve_index=False)
+    many = pa.concat_tables([table.slice(0, 0)] * 1_000 + [table])  # 1,001 chunks: 1,000 of them empty
+    nested = pa.table(
+        {
+            **good.to_dict("list"),
+            "a": pa.array([{"x": v} for v in good["a"]]),
+            "colour": pa.array([[v] for v in good["colour"]]),
+        }
+    )
+    return {
+        "garbage": (b"\x00garbage\xff" * 100, "The body is not a readable Arrow IPC stream ("),
+        "empty body": (b"", "The body is not an Arrow IPC stream: it does not start with a schema."),
+        "JSON": (json.dumps({"records": _exact_rows(good)}).encode(), "The body is not a readable Arrow"),
+        "cut short": (stream[: len(stream) - 40], "The body is not a readable Arrow IPC stream ("),
+        "no rows": (_arrow(good.head(0)), "The Arrow stream holds no rows."),
+        "zstd": (_arrow(good, compression="zstd"), "The Arrow stream holds compressed buffers;"),
+        "lz4": (_arrow(good, compression="lz4"), "The Arrow stream holds compressed buffers;"),
+        "dictionary": (
+            _arrow(good.astype({"colour": "category"})),
+            "The Arrow stream has 1 column(s) of a type",
+        ),
+        "nested": (_arrow(nested), "The Arrow stream has 2 column(s) of a type"),
+        "binary": (
+            _arrow(pa.table({**good.to_dict("list"), "b": [b"\x01"] * len(good)})),
+            "The Arrow stream has 1",
+        ),
+        "1,001 batches": (_arrow(many), "The Arrow stream holds more than 1,000 record batches."),
+        "11 rows": (
+            _arrow(pd.concat([good, good, good]).head(11), chunk=4),
+            "The Arrow stream has more than 10 rows.",
+        ),
+    }
+
+
+def test_each_hostile_arrow_stream_is_a_plain_422(classifier):
+    predictor, dataset, _ = classifier
+    client = _client(predictor, max_rows=10)
+    fields = {}
+    for case, (body, message) in _hostile_streams(dataset.frame[FEATURES].head(5)).items():
+        for path in ("/predict", "/invocations"):
+            answer = client.post(path, content=body, headers=ARROW)
+            assert answer.status_code == 422, (case, path, answer.text)
+            found = answer.json()
+            assert set(found) == {"error", "hint", "problems"} and found["hint"], case
+            assert found["error"].startswith(message), (case, found)
+        fields[case] = {p["field"] for p in found["problems"]}
+    assert (fields["dictionary"], fields["nested"], fields["binary"]) == ({"colour"}, {"a", "colour"}, {"b"})
+
+
+@given(cuts=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), min_size=1, max_size=4))
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+def test_a_damaged_arrow_stream_is_refused_or_answered_never_a_5xx(classifier, cuts):
+    """Bytes of a valid stream overwritten (metadata, offsets, lengths, values): a 4xx or an answer."""
+    predictor, dataset, _ = classifier
+    stream = bytearray(_arrow(dataset.frame[FEATURES].head(12), chunk=5))
+    for at, value in cuts:
+        stream[at % len(stream)] = value
+    answer = _client(predictor).post("/invocations", content=bytes(stream), headers=ARROW)
+    assert answer.status_code in (200, 422), answer.text[:300]
+
+
+def test_an_unseen_category_in_an_arrow_stream_is_predicted_and_flagged_as_in_json(classifier):
+    predictor, dataset, _ = classifier
+    client = _client(predictor)
+    frame = dataset.frame[FEATURES].head(3).assign(colour=["red", None, "purple"])
+    expected = client.post("/predict", json={"records": _exact_rows(frame)}).json()
+    body = client.post(
+        "/predict", content=_arrow(frame, chunk=1), headers=ARROW
+    ).json()  # counted across batches
+    assert body == expected
+    assert body["flags"] == [
+        {
+            "row": 2,
+            "field": "colour",
+            "value": "purple",
+            "message": "'purple' was never seen in training; the model treats it as an unknown category.",
+        }
+    ]
+
+
+def test_arrow_bodies_need_the_api_key_and_the_document_names_their_content_type(classifier):
+    predictor, dataset, _ = classifier
+    client = _client(predictor, api_key="s3cret")
+    stream = _arrow(dataset.frame[FEATURES].head(3))
+    for path in ("/predict", "/invocations"):
+        assert client.post(path, content=stream, headers=ARROW).status_code == 401
+        assert client.post(path, content=b"junk", headers=ARROW).status_code == 401  # the key before the body
+        keyed = client.post(path, content=stream, headers={**ARROW, "Authorization": "Bearer s3cret"})
+        assert keyed.status_code == 200
+    document = client.get("/openapi.json").json()
+    for path in ("/predict", "/invocations"):
+        content = document["paths"][path]["post"]["requestBody"]["content"]
+        assert content[ARROW_STREAM] == {"schema": {"type": "string", "format": "binary"}}
+        assert "application/json" in content
+
+
+def test_a_server_without_pyarrow_answers_arrow_with_a_plain_415(classifier, monkeypatch):
+    """The bundle's standalone serve.py may run where pyarrow is not installed."""
+    predictor, dataset, _ = classifier
+    client = _client(predictor)
+    stream = _arrow(dataset.frame[FEATURES].head(2))
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # `import pyarrow` now fails
+    answer = client.post("/predict", content=stream, headers=ARROW)
+    assert answer.status_code == 415
+    assert (
+        answer.json()["error"]
+        == "This server cannot read Arrow IPC streams: pyarrow is not installed where it runs."
+    )
+    monkeypatch.undo()
+    assert client.post("/predict", content=stream, headers=ARROW).status_code == 200
