@@ -9,12 +9,12 @@ PORT ?= 8501
 # The app listens on this machine only; ADDRESS=0.0.0.0 serves every network it is on (README: a class).
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test lint format browser bench clean
+.PHONY: run test lint format browser postgres bench clean
 
 run: $(RUN_STAMP)
 	$(VENV)/bin/streamlit run app.py --server.headless true --server.address $(ADDRESS) --server.port $(PORT)
 
-test: $(DEV_STAMP) browser
+test: $(DEV_STAMP) browser postgres
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
@@ -50,6 +50,10 @@ $(BENCH_STAMP): bench/requirements.txt $(DEV_STAMP)
 # Debian's Chromium drives the browser tests (playwright install cannot download here).
 browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+# Debian's PostgreSQL server: the database-source tests start their own on 127.0.0.1.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

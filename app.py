@@ -10,13 +10,14 @@ os.environ.setdefault("YDATA_PROFILING_NO_ANALYTICS", "True")  # no telemetry fr
 import streamlit as st
 
 from mlcore.errors import SettingsError
-from mlcore.settings import preset
+from mlcore.settings import memory_limit_from_env, preset
 
 # A local image: a ":material/…:" or emoji icon makes the browser fetch it from a font server.
 ICON = Path(__file__).parent / "ui" / "assets" / "icon.png"
 st.set_page_config(page_title="ML Workbench", page_icon=str(ICON), layout="wide")
 try:
     preset()  # checked before the stages are imported: they read their budgets from it
+    memory_limit_from_env()  # the in-memory limit for one table (MLCORE_MEMORY_LIMIT_MB)
 except SettingsError as error:
     # The only page, with no navigation: Streamlit would otherwise list `pages/`, which import the stages.
     message = f"{error.message} {error.hint}"

@@ -15,7 +15,7 @@ import sys
 
 from mlcore import __version__, commands
 from mlcore.errors import MLCoreError
-from mlcore.settings import PRESET_VARIABLE, PRESETS, preset
+from mlcore.settings import PRESET_VARIABLE, PRESETS, memory_limit_from_env, preset
 
 BROKEN_PIPE = 128 + 13  # what a shell reports for a tool whose reader went away (SIGPIPE)
 
@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[PRESET_VARIABLE] = args.preset  # read when the stages are imported, below
     try:
         preset()  # a mistyped MLCORE_PRESET is a plain error, not a traceback on first import
+        memory_limit_from_env()  # and so is a mistyped MLCORE_MEMORY_LIMIT_MB
         code = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here rather than at exit, where it cannot be caught
         return code

@@ -13,6 +13,7 @@ import pandas as pd
 import xxhash
 
 from mlcore.errors import SchemaError, TargetError
+from mlcore.origin import Origin
 from mlcore.schema import (
     MAX_CLASSES_FOR_INTEGER_TARGET,
     ColumnInfo,
@@ -101,6 +102,7 @@ class Dataset:
     read_info: ReadInfo = PLAIN_CSV  # how the file was read (tables with no file: as plain CSV)
     # (column, count) for the non-numeric cells read as missing when a text column became numbers
     coerced_cells: tuple[tuple[str, int], ...] = ()
+    origin: Origin | None = None  # a database read or a sample of a large table (None: a file read whole)
 
     @property
     def n_rows(self) -> int:
@@ -166,6 +168,7 @@ def build_dataset(
     known_counts: dict[str, Counts] | None = None,
     read_info: ReadInfo = PLAIN_CSV,
     coerced_cells: dict[str, int] | None = None,
+    origin: Origin | None = None,
 ) -> Dataset:
     """Infer the schema and choose a target: the given one, or the one `guess_target` is sure of."""
     columns = infer_columns(frame, known_counts)
@@ -179,6 +182,7 @@ def build_dataset(
         description=description,
         read_info=read_info,
         coerced_cells=tuple((coerced_cells or {}).items()),
+        origin=origin,
     )
     if target is not None:
         return set_target(dataset, target)
@@ -204,8 +208,15 @@ def derived(dataset: Dataset, frame: pd.DataFrame, name: str, source: str) -> Da
         else info
         for info in infer_columns(frame)
     )
+    same_rows = len(frame) == dataset.n_rows  # a column added: still the rows the origin describes
     return replace(
-        dataset, name=name, source=source, frame=frame, content_hash=hash_frame(frame), columns=columns
+        dataset,
+        name=name,
+        source=source,
+        frame=frame,
+        content_hash=hash_frame(frame),
+        columns=columns,
+        origin=dataset.origin if same_rows else None,
     )
 
 

@@ -45,6 +45,14 @@ class LimitExceededError(DataLoadError):
     """The file or table is larger than the configured limits."""
 
 
+class DatabaseError(DataLoadError):
+    """A database could not be reached, browsed or queried; the message never holds a password."""
+
+
+class QueryRefusedError(DatabaseError):
+    """A query that is not one read-only SELECT (a write, several statements) is refused unrun."""
+
+
 class SchemaError(MLCoreError):
     """A column, type or role request does not fit the data."""
 

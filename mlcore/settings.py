@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from mlcore.errors import LimitExceededError, SettingsError
@@ -42,6 +42,28 @@ def for_preset(budgets: Mapping[str, T]) -> T:
     return budgets[preset()]
 
 
+MEMORY_VARIABLE = "MLCORE_MEMORY_LIMIT_MB"
+DEFAULT_MEMORY_MB = 1024
+MIN_MEMORY_MB = 16
+
+
+def memory_limit_from_env(*, strict: bool = True) -> int:
+    """The in-memory limit for one table, in bytes: `MLCORE_MEMORY_LIMIT_MB` (a laptop shared by a
+    class may want less than the 1 GB default). Tables above it are summarised by DuckDB and sampled.
+    Not `strict` (at import, before the command line or the app can say so plainly): a mistyped value
+    gives the default, and the command line and the app then report it through a strict call."""
+    text = os.environ.get(MEMORY_VARIABLE, "").strip()
+    valid = text.isdigit() and int(text) >= MIN_MEMORY_MB
+    if not text or (not valid and not strict):
+        return DEFAULT_MEMORY_MB * 2**20
+    if not valid:
+        raise SettingsError(
+            f"{MEMORY_VARIABLE} is {text!r}, which is not a number of megabytes of at least {MIN_MEMORY_MB}.",
+            f"Set it to a whole number such as 512, or leave it unset for {DEFAULT_MEMORY_MB}.",
+        )
+    return int(text) * 2**20
+
+
 @dataclass(frozen=True)
 class Limits:
     """Upper bounds on what we load; larger inputs get a clear error instead of a frozen browser.
@@ -56,7 +78,8 @@ class Limits:
     max_rows: int = 5_000_000
     max_columns: int = 2_000
     max_cells: int = 50_000_000  # rows × columns: 400 MB as 64-bit numbers
-    max_memory_bytes: int = 1024 * 1024 * 1024  # what the table may take in memory while it is read
+    # what the table may take in memory while it is read (MLCORE_MEMORY_LIMIT_MB for a smaller server)
+    max_memory_bytes: int = field(default_factory=lambda: memory_limit_from_env(strict=False))
     max_sheet_cells: int = 2_000_000  # Excel is parsed cell by cell in Python: about 10 µs a cell
     max_workbook_bytes: int = 128 * 1024 * 1024  # an Excel file's parts once unzipped
 
@@ -111,6 +134,7 @@ class Settings:
 
     limits: Limits = Limits()
     preview_rows: int = 100
+    database_row_limit: int = 100_000  # the most rows a database read returns unless told otherwise
 
 
 DEFAULT = Settings()

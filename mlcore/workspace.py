@@ -14,7 +14,10 @@ from typing import Any
 import pandas as pd
 
 from mlcore import dataset as ds_ops
+from mlcore.data.database_loading import DatabaseRead, load_database, refresh_read
+from mlcore.data.databases import DatabaseSpec
 from mlcore.data.generators import GeneratorSpec, generate
+from mlcore.data.large_loading import load_bytes_sampled
 from mlcore.data.loading import load_bytes
 from mlcore.data.readers import ReadOptions
 from mlcore.data.samples import load_sample
@@ -27,6 +30,7 @@ from mlcore.explain.explainer import GlobalExplanation, explain_worker
 from mlcore.explain.shap_values import ExplainSettings
 from mlcore.explore.profile_report import ProfileRun, ProfileSettings, start_profile
 from mlcore.jobs import Job, JobSnapshot, JobState
+from mlcore.origin import WholeTable
 from mlcore.results import Entry, ResultStore, plain_error
 from mlcore.schema import ColumnType, Role, Task
 from mlcore.teach.lesson_data import lesson_dataset
@@ -136,6 +140,51 @@ class Workspace:
             dataset, raw = load_bytes(data, filename, options)
             self.dataset, self.sheets, self.sheet = dataset, raw.sheets, raw.sheet
             self.upload_id = upload_id
+
+        return self._apply(change) and self.start_project()
+
+    def load_upload_sample(
+        self, data: bytes, filename: str, sample_rows: int | None = None, upload_id: str | None = None
+    ) -> bool:
+        """An upload too large for memory: DuckDB summarises every row, and a uniform sample (drawn
+        with the session's seed) becomes the dataset. Choosing another size for the same file reuses
+        the statistics of every row already computed."""
+
+        def change() -> None:
+            whole = self._whole_table_of(upload_id)
+            self.dataset = load_bytes_sampled(
+                data, filename, sample_rows=sample_rows, seed=self.seed, whole=whole
+            )
+            self.sheets, self.sheet, self.upload_id = [], None, upload_id
+
+        return self._apply(change) and self.start_project()
+
+    def _whole_table_of(self, upload_id: str | None) -> WholeTable | None:
+        """The statistics of every row already computed for this upload, if it is the one loaded."""
+        loaded = self.dataset
+        if upload_id is None or upload_id != self.upload_id or loaded is None or loaded.origin is None:
+            return None
+        return loaded.origin.whole
+
+    def load_database(self, spec: DatabaseSpec, password: str | None, read: DatabaseRead) -> bool:
+        """A database table or query as the dataset (its password is used, never kept); on failure
+        the dataset already loaded stays loaded and `problem` says why."""
+
+        def change() -> None:
+            self.dataset = load_database(spec, password, read)
+            self.sheets, self.sheet, self.upload_id = [], None, None
+
+        return self._apply(change) and self.start_project()
+
+    def refresh_database(self, password: str | None) -> bool:
+        """Read the dataset's database rows again (same URL, table or query, limit and sample seed):
+        new rows make a new dataset version in a project of its own, as any new data does."""
+        if self.dataset is None or self.dataset.origin is None:
+            return False
+
+        def change() -> None:
+            spec, read = refresh_read(self.dataset.origin, self.seed)
+            self.dataset = load_database(spec, password, read)
 
         return self._apply(change) and self.start_project()
 

@@ -1,22 +1,27 @@
-"""Data: load a table (upload, sample, generator), look at it, and set column types and roles."""
+"""Data: load a table (upload, database, sample, generator), look at it, and set column types and roles."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from mlcore.data.generators import DESCRIPTIONS, KNOB_BOUNDS, KNOBS, GeneratorSpec, Shape
-from mlcore.data.readers import FILE_TYPES, RaggedRowsError, ReadOptions
+from mlcore.data.readers import FILE_TYPES, RaggedRowsError, ReadOptions, read_head
 from mlcore.data.samples import SAMPLES
-from mlcore.dataset import CANDIDATE_MARK, date_order_choice, target_candidates, target_note
-from mlcore.errors import DataLoadError
+from mlcore.data.sniff import detect_format
+from mlcore.dataset import CANDIDATE_MARK, FileFormat, date_order_choice, target_candidates, target_note
+from mlcore.errors import DataLoadError, LimitExceededError
 from mlcore.formatting import plural
 from mlcore.markup import markdown_text
 from mlcore.schema import ColumnType, Task
 from mlcore.settings import DEFAULT
+from ui.database_source import database_tab
 from ui.feedback import show_problem
+from ui.origin_views import origin_panel, sample_rows_input
 from ui.state import get_workspace, synced
 
 UPLOADER = "data_upload"
+SAMPLE_KEY = "upload_sample_rows"
+SAMPLED_FORMATS = (FileFormat.PARQUET, FileFormat.DELIMITED)  # what DuckDB scans
 GENERATOR_KEYS = {  # widget keys of the generator's knobs
     "n_samples": "gen_n",
     "noise": "gen_noise",
@@ -44,10 +49,32 @@ def _load_upload(options: ReadOptions = ReadOptions()) -> None:
         ws.load_upload(uploaded.getvalue(), uploaded.name, options, upload_id=uploaded.file_id)
 
 
+def _load_upload_sample() -> None:
+    uploaded = _uploaded_file()
+    if uploaded is not None:
+        rows = st.session_state.get(SAMPLE_KEY) or None
+        ws.load_upload_sample(uploaded.getvalue(), uploaded.name, rows, upload_id=uploaded.file_id)
+
+
+def _sample_offer() -> None:
+    """A Parquet or CSV upload too large for memory: summarise every row, work on a sample."""
+    if detect_format(read_head(_uploaded_file().getvalue())) not in SAMPLED_FORMATS:
+        return
+    st.warning(
+        "DuckDB can compute this file's overview on every row without holding it in memory, and the "
+        "app can work on a uniform random sample of it (charts, profile, training).",
+        icon=":material/dataset:",
+    )
+    sample_rows_input(SAMPLE_KEY)
+    st.button("Summarise every row and load a sample", on_click=_load_upload_sample, type="primary")
+
+
 st.title("Data")
 st.caption("Load a table, check how each column was read, and choose what to predict.")
 
-upload_tab, sample_tab, generate_tab = st.tabs(["Upload a file", "Sample datasets", "Generate data"])
+upload_tab, db_tab, sample_tab, generate_tab = st.tabs(
+    ["Upload a file", "Database", "Sample datasets", "Generate data"]
+)
 
 with upload_tab:
     st.file_uploader(
@@ -64,6 +91,9 @@ with upload_tab:
             index=ws.sheets.index(ws.sheet) if ws.sheet in ws.sheets else 0,
             **synced(ws, "sheet", lambda sheet: _load_upload(ReadOptions(sheet=sheet))),
         )
+
+with db_tab:
+    database_tab(ws)
 
 with sample_tab:
     sample_key = st.selectbox(
@@ -95,6 +125,8 @@ if isinstance(ws.problem, RaggedRowsError) and _uploaded_file() is not None:
         on_click=_load_upload,
         args=(ReadOptions(drop_bad_rows=True),),
     )
+if isinstance(ws.problem, LimitExceededError) and _uploaded_file() is not None:
+    _sample_offer()
 dataset = ws.dataset
 if dataset is None:
     st.info("No dataset yet: upload a file, load a sample, or generate one above.")
@@ -111,6 +143,11 @@ if dataset.description:
     st.write(dataset.description)
 size = f"{plural(dataset.n_rows, 'row')} × {plural(dataset.n_columns, 'column')}"
 st.caption(f"{markdown_text(dataset.source)} · {size}")
+origin_panel(ws, dataset)
+if dataset.origin is not None and dataset.origin.is_sample and _upload_is_loaded():
+    with st.expander("Draw another sample"):
+        sample_rows_input(SAMPLE_KEY, dataset.n_rows)
+        st.button("Draw the sample", on_click=_load_upload_sample, key="upload_resample")
 for note in dataset.notes:
     st.info(markdown_text(note), icon=":material/info:")
 dates = date_order_choice(dataset)

@@ -16,6 +16,7 @@ from ui.explore_sections import (
     relations_tab,
     target_tab,
 )
+from ui.origin_views import whole_table_view
 from ui.page import remembered_tabs
 from ui.state import get_workspace
 
@@ -31,10 +32,15 @@ overview = cache.overview(key, dataset)
 view = cache.target_view(key, dataset)
 alerts = cache.alerts(key, dataset)
 
-st.caption(
-    f"{markdown_text(dataset.name)} · statistics use all {dataset.n_rows:,} rows; charts that draw one mark "
-    "per row use a uniform random sample, stated on the chart."
-)
+if dataset.origin is not None and dataset.origin.whole is not None:
+    st.info(markdown_text(dataset.origin.sentence()), icon=":material/database:")
+    whole_table_view(dataset.origin.whole)
+    st.caption(f"Below: the sample of {dataset.n_rows:,} rows the app works on.")
+else:
+    st.caption(
+        f"{markdown_text(dataset.name)} · statistics use all {dataset.n_rows:,} rows; charts that draw one "
+        "mark per row use a uniform random sample, stated on the chart."
+    )
 draw_summary(overview)
 left, right = st.columns([3, 2])
 with left:

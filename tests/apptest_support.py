@@ -33,6 +33,12 @@ def shown(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown)
 
 
+def page_text(at) -> str:
+    """Every message, caption and Markdown text the page shows, as a reader sees it."""
+    kinds = ("markdown", "caption", "error", "success", "warning", "info")
+    return "\n".join(shown(e.value) for kind in kinds for e in at.get(kind))
+
+
 def plotly_array(value) -> np.ndarray:
     """A plotly array from the figure JSON: a plain list, or a typed array (base64 with dtype and shape)."""
     if isinstance(value, dict):

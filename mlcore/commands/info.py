@@ -31,6 +31,10 @@ def describe(dataset: Dataset) -> dict:
         "task": dataset.task.value if dataset.task else None,
         "task_rule": dataset.task_rule,
         "notes": list(dataset.notes),
+        # a database read or a sample: where from, and the statistics of every row of a large table
+        "origin": None
+        if dataset.origin is None
+        else {**dataset.origin.to_dict(), "sentence": dataset.origin.sentence()},
         "schema": dataset.schema_table().to_dict(orient="records"),
     }
 

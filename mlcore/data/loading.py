@@ -11,6 +11,7 @@ from mlcore.data.readers import RawTable, ReadOptions, read_table
 from mlcore.data.tidy import tidy_frame
 from mlcore.dataset import Dataset, build_dataset, hash_bytes
 from mlcore.errors import DataLoadError
+from mlcore.origin import Origin
 from mlcore.settings import DEFAULT, Limits
 
 
@@ -21,7 +22,7 @@ def load_bytes(
     limits.check_upload(len(data))
     raw = read_table(data, options, limits, filename)
     content_hash = hash_bytes(data, *_choices(raw, options))
-    return _finish(raw, options, filename, f"upload: {filename}", content_hash, limits), raw
+    return finish_dataset(raw, options, filename, f"upload: {filename}", content_hash, limits), raw
 
 
 def load_path(
@@ -36,8 +37,8 @@ def load_path(
     if not path.is_file():
         raise DataLoadError(f"There is no file at '{path}'.", "Check the path and try again.")
     raw = read_table(path, options, limits, path.name)
-    content_hash = _hash_file(path, *_choices(raw, options))
-    return _finish(raw, options, path.name, f"file: {path.name}", content_hash, limits)
+    content_hash = hash_file(path, *_choices(raw, options))
+    return finish_dataset(raw, options, path.name, f"file: {path.name}", content_hash, limits)
 
 
 def _choices(raw: RawTable, options: ReadOptions) -> list[str]:
@@ -46,9 +47,16 @@ def _choices(raw: RawTable, options: ReadOptions) -> list[str]:
     return [raw.sheet or "", str(options.drop_bad_rows), *chosen]
 
 
-def _finish(
-    raw: RawTable, options: ReadOptions, name: str, source: str, content_hash: str, limits: Limits
+def finish_dataset(
+    raw: RawTable,
+    options: ReadOptions,
+    name: str,
+    source: str,
+    content_hash: str,
+    limits: Limits,
+    origin: Origin | None = None,
 ) -> Dataset:
+    """A read table as a Dataset: within the limits, values tidied, schema inferred (every source)."""
     limits.check_table(*raw.frame.shape)
     tidied = tidy_frame(raw.frame, raw.info.decimal, options.day_first)
     raw.info = replace(
@@ -68,10 +76,11 @@ def _finish(
         known_counts=known,
         read_info=raw.info,
         coerced_cells=tidied.coerced,
+        origin=origin,
     )
 
 
-def _hash_file(path: Path, *extra: str) -> str:
+def hash_file(path: Path, *extra: str) -> str:
     digest = xxhash.xxh3_128()
     with open(path, "rb") as handle:
         while chunk := handle.read(8 * 2**20):

@@ -356,7 +356,7 @@ def _not_json(line: int, column: int) -> MalformedTableError:
 # ---------- delimited text ----------
 
 
-def _header(source: Source, dialect: TextDialect) -> list[str]:
+def header_names(source: Source, dialect: TextDialect) -> list[str]:
     head = read_head(source).decode(dialect.encoding, errors="replace")
     return next(csv.reader(io.StringIO(head, newline=""), delimiter=dialect.delimiter), [])
 
@@ -373,7 +373,7 @@ def _read_delimited(source: Source, dialect: TextDialect, options: ReadOptions, 
 
 
 def _read_text_table(source: Source, dialect: TextDialect, options: ReadOptions, limits: Limits) -> RawTable:
-    names = _header(source, dialect)
+    names = header_names(source, dialect)
     if not names:
         raise MalformedTableError(
             "The first line of the file is empty; it should hold the column names.",

@@ -21,6 +21,7 @@ from mlcore.deploy.input_schema import ModelSchema
 from mlcore.evaluate.decision_rule import DecisionRule
 from mlcore.formatting import plural
 from mlcore.markup import markdown_text
+from mlcore.origin import Origin
 from mlcore.schema import Role, Task
 from mlcore.train.pipeline_description import describe_pipeline
 from mlcore.train.run_data import feature_kinds
@@ -76,8 +77,18 @@ def card_header(card_format: str, title: str, dataset: Dataset) -> dict[str, Any
             "content_hash": dataset.content_hash,
             "rows": dataset.n_rows,
             "columns": dataset.n_columns,
+            "origin": _origin_facts(dataset.origin),
         },
     }
+
+
+def _origin_facts(origin: Origin | None) -> dict[str, Any] | None:
+    """Where the rows came from (a query, a sample of a larger table), in the card's words; the
+    statistics of every row stay with the project, the card says how the sample was drawn."""
+    if origin is None:
+        return None
+    facts = {k: v for k, v in origin.to_dict().items() if k != "whole"}
+    return {**facts, "sentence": origin.sentence()}
 
 
 def build_card(run: Run, dataset: Dataset, schema: ModelSchema, extra: dict[str, Any]) -> dict[str, Any]:
@@ -187,6 +198,7 @@ def card_markdown(card: dict[str, Any]) -> str:
         "",
         f"- Dataset: **{md(data['name'])}** ({md(data['source'])}), "
         f"{plural(data['rows'], 'row')} × {plural(data['columns'], 'column')}",
+        *([f"- Origin: {md(data['origin']['sentence'])}"] if data.get("origin") else []),
         f"- Content hash: `{data['content_hash']}`",
         f"- Target: **{md(card['target'])}** ({task.value})",
     ]

@@ -81,8 +81,10 @@ def read_hints(dataset: Dataset) -> ReadHints:
 
 
 def has_original_file(dataset: Dataset) -> bool:
-    """Uploads and local files exist on the user's machine; samples and generated tables do not."""
-    return dataset.source.startswith(("upload:", "file:"))
+    """Uploads and local files exist on the user's machine; samples, generated tables and database
+    reads do not, and a random sample of a large file is not the file (the script trains on the rows
+    the run trained on, carried with it)."""
+    return dataset.origin is None and dataset.source.startswith(("upload:", "file:"))
 
 
 # ---------- the scripts ----------

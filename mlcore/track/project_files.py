@@ -22,6 +22,7 @@ from mlcore.dataset import Dataset, FileFormat, ReadInfo
 from mlcore.deploy.bundle import skops_bytes
 from mlcore.deploy.sandbox import load_checked
 from mlcore.errors import MLCoreError
+from mlcore.origin import Origin
 from mlcore.schema import ColumnInfo, ColumnType, Role, Task
 from mlcore.train.prep_spec import PrepSpec
 from mlcore.train.runs import OutOfFold, Run, RunStatus
@@ -94,10 +95,13 @@ class ProjectSettings:
 
 def dataset_meta(dataset: Dataset) -> dict[str, Any]:
     """Everything about the dataset except its rows: schema, target, task and how it was read."""
-    meta = {f.name: getattr(dataset, f.name) for f in fields(Dataset) if f.name != "frame"}
+    meta = {f.name: getattr(dataset, f.name) for f in fields(Dataset) if f.name not in ("frame", "origin")}
     meta["columns"] = [asdict(c) for c in dataset.columns]
     meta["read_info"] = asdict(dataset.read_info)
-    return encode(meta)
+    encoded = encode(meta)
+    if dataset.origin is not None:  # plain JSON (it holds no tuples that must come back as tuples)
+        encoded["origin"] = dataset.origin.to_dict()
+    return encoded
 
 
 def frame_bytes(frame: pd.DataFrame) -> bytes:
@@ -117,7 +121,8 @@ def dataset_from(meta: Any, parquet: bytes) -> Dataset:
     """The dataset back from its metadata and its rows; refused if they do not fit together."""
     try:
         frame = _missing_as_nan(pd.read_parquet(io.BytesIO(parquet)))
-        values = decode(meta)
+        origin = meta.get("origin")
+        values = decode({k: v for k, v in meta.items() if k != "origin"})
         columns = tuple(
             ColumnInfo(**{**c, "ctype": ColumnType(c["ctype"]), "role": Role(c["role"])})
             for c in values["columns"]
@@ -133,9 +138,10 @@ def dataset_from(meta: Any, parquet: bytes) -> Dataset:
                 "read_info": read_info,
                 "notes": tuple(values.get("notes", ())),
                 "coerced_cells": tuple(tuple(c) for c in values.get("coerced_cells", ())),
+                "origin": None if origin is None else Origin.from_dict(origin),
             }
         )
-    except (KeyError, TypeError, ValueError, OSError) as exc:
+    except (KeyError, TypeError, ValueError, OSError, AttributeError) as exc:
         raise _damaged("the dataset", exc) from None
     if [c.name for c in dataset.columns] != [str(c) for c in frame.columns]:
         raise ProjectFileError(

@@ -38,6 +38,14 @@ def _workspace(at: AppTest):
     return at.session_state["workspace"]
 
 
+def _load_sample_button(at: AppTest):
+    return next(b for b in at.button if b.label == "Load sample")
+
+
+def _task_radio(at: AppTest):
+    return next(r for r in at.radio if r.label == "Task")
+
+
 def _selectbox(at: AppTest, label: str):
     return next(s for s in at.selectbox if s.label == label)
 
@@ -49,7 +57,7 @@ def test_empty_state_invites_the_user_to_load_data(at):
 def test_load_each_sample(at):
     for key in ["iris", "penguins", "wine", "breast_cancer", "diabetes", "digits"]:
         at.selectbox(key="sample_choice").set_value(key).run()
-        at.button[0].click().run()
+        _load_sample_button(at).click().run()
         assert not at.exception
         dataset = _workspace(at).dataset
         assert dataset.source == f"sample: {key}"
@@ -81,7 +89,7 @@ def test_upload_shows_preview_schema_and_notes(at, bad_dir):
 
 @pytest.mark.parametrize("name", ["empty.csv", "binary_junk.csv", "png_renamed.csv", "header_only.csv"])
 def test_bad_file_shows_a_message_and_keeps_the_dataset(at, bad_dir, name):
-    at.button[0].click().run()  # load iris first
+    _load_sample_button(at).click().run()  # load iris first
     _upload(at, bad_dir / name)
     assert len(at.error) == 1
     assert at.error[0].value.startswith("**")
@@ -118,9 +126,9 @@ def test_target_task_roles_and_types(at, bad_dir):
 
     _selectbox(at, "Column to predict (target)").set_value("f2").run()
     assert _workspace(at).dataset.target == "f2"
-    assert at.radio[0].value == "regression"
+    assert _task_radio(at).value == "regression"
     assert "→ regression" in at.caption[-1].value or any("→ regression" in c.value for c in at.caption)
-    at.radio[0].set_value(at.radio[0].options[0]).run()
+    _task_radio(at).set_value(_task_radio(at).options[0]).run()
     assert "continuous" not in (at.error[0].value if at.error else "")
     assert _workspace(at).dataset.task.value == "classification"  # 50 whole numbers, allowed
 
@@ -154,7 +162,7 @@ def test_refused_upload_says_the_notes_shown_belong_to_the_dataset_still_loaded(
 
 
 def test_schema_distinct_is_blank_for_decimal_columns_not_none(at):
-    at.button[0].click().run()  # iris
+    _load_sample_button(at).click().run()  # iris
     schema = at.dataframe[1]
     distinct = schema.value.set_index("column")["distinct"]
     assert pd.isna(distinct["sepal length (cm)"]) and distinct["species"] == 3

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from apptest_support import plotly_array, shown
+from apptest_support import page_text, plotly_array, shown
 from sklearn.metrics import adjusted_rand_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
@@ -29,11 +29,6 @@ from mlcore.workspace import Workspace
 PAGE = "pages/discover.py"
 
 
-def _text(at) -> str:
-    kinds = ("markdown", "caption", "error", "success", "warning", "info")
-    return "\n".join(shown(e.value) for kind in kinds for e in at.get(kind))
-
-
 def _click(at, label: str) -> None:
     next(b for b in at.button if b.label == label).click().run()
     assert not at.exception, at.exception
@@ -43,7 +38,7 @@ def _until(at, done) -> None:
     """Rerun until `done(at)`: the page polls its background job."""
     deadline = time.monotonic() + 120
     while not done(at):
-        assert time.monotonic() < deadline and not at.exception, _text(at)
+        assert time.monotonic() < deadline and not at.exception, page_text(at)
         time.sleep(0.3)
         at.run()
 
@@ -164,7 +159,7 @@ def test_named_clusters_become_a_column_training_can_use(open_app):
     )
     named = {0: "cluster 0", 1: "big spenders", 2: "cluster 2"}
     assert list(added.frame["cluster"]) == [named[label] for label in labels]
-    assert "Added the column 'cluster'" in _text(at)
+    assert "Added the column 'cluster'" in page_text(at)
 
 
 def test_a_table_with_nothing_to_cluster_is_a_plain_message(open_app):

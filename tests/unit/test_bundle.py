@@ -232,6 +232,7 @@ def test_model_card_has_the_facts():
         "content_hash": dataset.content_hash,
         "rows": 80,
         "columns": 5,
+        "origin": None,
     }
     assert {c["name"]: c["dtype"] for c in card["schema"]}["flag"] == "bool"
     assert card["target"] == "kind" and card["classes"] == ["high", "low", "mid"]

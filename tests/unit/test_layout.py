@@ -11,6 +11,7 @@ FOUNDATION = {
     "settings",
     "schema",
     "dataset",
+    "origin",
     "formatting",
     "markup",
     "metrics",

@@ -116,3 +116,24 @@ def test_a_mistyped_preset_variable_stops_the_command_line_with_a_hint(wide_csv)
         "error: MLCORE_PRESET is 'big', which is not a preset.",
         "hint: Use one of: standard, classroom, thorough (or leave it unset for standard).",
     ]
+
+
+def test_the_memory_limit_comes_from_the_environment_in_megabytes(monkeypatch):
+    monkeypatch.setenv(settings.MEMORY_VARIABLE, "64")
+    assert settings.Limits().max_memory_bytes == 64 * 2**20
+    monkeypatch.delenv(settings.MEMORY_VARIABLE)
+    assert settings.Limits().max_memory_bytes == 2**30
+    for typo in ("lots", "8", "-5"):
+        monkeypatch.setenv(settings.MEMORY_VARIABLE, typo)
+        assert settings.Limits().max_memory_bytes == 2**30  # at import: the default, said below
+        with pytest.raises(SettingsError, match=settings.MEMORY_VARIABLE):
+            settings.memory_limit_from_env()
+
+
+def test_a_mistyped_memory_limit_stops_the_command_line_with_a_hint(wide_csv):
+    env = plain_env(**{settings.MEMORY_VARIABLE: "lots"})
+    out = subprocess.run(
+        [sys.executable, "-m", "mlcore", "info", str(wide_csv)], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.splitlines()[0].startswith("error: MLCORE_MEMORY_LIMIT_MB is 'lots'")
