@@ -161,9 +161,9 @@ def _connect_form() -> None:
             type="password",
             help="Used for this session only: never saved with the project, in MLflow or in logs.",
         )
-    else:
-        st.file_uploader("SQLite or DuckDB file", type=FILE_TYPES, key=FILE_KEY)
-    st.button("Connect", on_click=_connect, type="primary", key="db_connect")
+        st.button("Connect", on_click=_connect, type="primary", key="db_connect")
+    else:  # connected as soon as the file arrives
+        st.file_uploader("SQLite or DuckDB file", type=FILE_TYPES, key=FILE_KEY, on_change=_connect)
     st.caption("Every query runs read-only, with a time limit and a row limit.")
 
 
