@@ -38,6 +38,7 @@ STATE_KEY, PROBLEM_KEY, PREVIEW_KEY = "db_connected", "db_problem", "db_preview"
 TABLE_KEY, LIMIT_KEY, QUERY_KEY = "db_table", "db_row_limit", "db_query"
 LAST_READ_KEY, SAMPLE_KEY = "db_last_read", "db_sample_rows"
 PREVIEW_ROWS = 20
+SAVED_FILES_KEPT = 20  # uploaded database files kept on the server (each at most the upload limit)
 FILE_TYPES = ["sqlite", "sqlite3", "db", "duckdb"]
 BY_URL, BY_FILE = "a server (URL)", "a SQLite or DuckDB file"
 EXAMPLE_URL = "postgresql://analyst@localhost:5432/sales"
@@ -55,13 +56,18 @@ def _password(spec: DatabaseSpec) -> str | None:
     return password_for(spec, st.session_state.get(PASSWORD_KEY) or None, secrets())
 
 
-def _saved_file(data: bytes, name: str) -> Path:
-    """An uploaded database file kept for this server's life (content-addressed, so a refresh finds it)."""
+def _saved_file(data: bytes) -> Path:
+    """An uploaded database file kept while this server runs, named by its content (so Read again finds
+    it, and nothing of the user's file name reaches a path or a URL); the oldest beyond
+    `SAVED_FILES_KEPT` are removed, so a class's uploads cannot fill the disk."""
     folder = Path(tempfile.gettempdir()) / "mlcore-databases"
     folder.mkdir(mode=0o700, exist_ok=True)
-    path = folder / f"{xxhash.xxh3_128_hexdigest(data)}{Path(name).suffix.lower()[:10]}"
+    path = folder / f"{xxhash.xxh3_128_hexdigest(data)}.db"
     if not path.exists():
         path.write_bytes(data)
+    path.touch()
+    for old in sorted(folder.glob("*.db"), key=lambda p: p.stat().st_mtime)[:-SAVED_FILES_KEPT]:
+        old.unlink(missing_ok=True)
     return path
 
 
@@ -73,7 +79,7 @@ def _connect() -> None:
             uploaded = st.session_state.get(FILE_KEY)
             if uploaded is None:
                 raise DatabaseError("No file chosen yet.", "Choose a SQLite or DuckDB file above.")
-            spec, typed = DatabaseSpec(file_url(_saved_file(uploaded.getvalue(), uploaded.name))), None
+            spec, typed = DatabaseSpec(file_url(_saved_file(uploaded.getvalue()))), None
         else:
             spec, typed = parse_url(st.session_state.get(URL_KEY, ""))
         if typed:

@@ -109,3 +109,15 @@ def test_a_database_dataset_can_be_read_again_and_says_where_it_came_from(open_a
     at = open_app("pages/data.py", workspace)
     at.button(key="refresh_database").click().run()
     assert at.session_state["workspace"].dataset.n_rows == int((sales.units >= 5).sum())
+
+
+def test_uploaded_database_files_are_named_by_content_and_only_the_newest_are_kept(monkeypatch, tmp_path):
+    from ui import database_source
+
+    monkeypatch.setattr(database_source.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(database_source, "SAVED_FILES_KEPT", 3)
+    paths = [database_source._saved_file(f"file {i}".encode()) for i in range(5)]
+    assert paths[0] == database_source._saved_file(b"file 0")  # the same bytes, the same file
+    kept = sorted((tmp_path / "mlcore-databases").glob("*"))
+    assert len(kept) == 3 and paths[0] in kept and paths[1] not in kept
+    assert all(p.suffix == ".db" and len(p.stem) == 32 for p in kept)
