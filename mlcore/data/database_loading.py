@@ -23,6 +23,8 @@ from mlcore.origin import Origin
 from mlcore.settings import DEFAULT, Limits
 
 DEFAULT_ROW_LIMIT = DEFAULT.database_row_limit
+QUERY_SECONDS = 30.0  # the statement timeout of a read into memory
+EXPORT_SECONDS = 30 * 60.0  # of streaming every row of a table larger than memory to a file
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def load_database(
         row_limit=None if read.sample else read.row_limit,
     )
     source = f"database: {spec.url}"
-    with Database(spec, password) as database:
+    with Database(spec, password, EXPORT_SECONDS if read.sample else QUERY_SECONDS) as database:
         if read.sample:
             return _sampled(database, read, source, origin, limits)
         raw = database.read(table=read.table, query=read.query, row_limit=read.row_limit, limits=limits)

@@ -167,3 +167,25 @@ def test_info_json_of_a_sampled_file_carries_the_statistics_of_every_row(tmp_pat
     size = next(c for c in origin["whole"]["columns"] if c["name"] == "size")
     assert size["count"] == 3_000 and size["mean"] == pytest.approx(frame["size"].mean())
     assert size["std"] == pytest.approx(frame["size"].std())
+
+
+def test_a_table_read_as_a_sample_keeps_its_database_origin_and_the_statistics_of_every_row(shop):
+    spec, frame = shop
+    read = DatabaseRead(table="homes", sample=True, sample_rows=50, seed=3)
+    dataset = load_database(spec, None, read)
+    assert dataset.n_rows == 50
+    origin = dataset.origin
+    assert (origin.location, origin.table, origin.total_rows, origin.sampled_rows, origin.sample_seed) == (
+        spec.url,
+        "homes",
+        len(frame),
+        50,
+        3,
+    )
+    rooms = next(c for c in origin.whole.columns if c.name == "rooms")
+    assert rooms.count == len(frame) and rooms.mean == pytest.approx(frame["rooms"].mean())
+    assert set(map(tuple, dataset.frame[["size", "town"]].values)) <= set(
+        map(tuple, frame[["size", "town"]].values)
+    )
+    again = load_database(spec, None, read)
+    pd.testing.assert_frame_equal(again.frame, dataset.frame)  # the same seed, the same rows
