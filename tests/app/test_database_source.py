@@ -121,3 +121,19 @@ def test_uploaded_database_files_are_named_by_content_and_only_the_newest_are_ke
     kept = sorted((tmp_path / "mlcore-databases").glob("*"))
     assert len(kept) == 3 and paths[0] in kept and paths[1] not in kept
     assert all(p.suffix == ".db" and len(p.stem) == 32 for p in kept)
+
+
+def test_a_read_too_large_for_memory_is_offered_as_a_sample_and_loads_as_one(open_app, tmp_path):
+    from mlcore.errors import LimitExceededError
+
+    at, sales = _connected(open_app, tmp_path)
+    table = _qualified(at, "sales")
+    at.session_state["db_last_read"] = DatabaseRead(table=table)
+    at.session_state["workspace"].problem = LimitExceededError("Too large for memory.", "Sample it.")
+    at.run()
+    at.number_input(key="db_sample_rows").set_value(1_000).run()  # more than the table: all of it
+    at.button(key="db_load_sample").click().run()
+    dataset = at.session_state["workspace"].dataset
+    assert dataset.origin.table == table and dataset.origin.total_rows == len(sales)
+    assert dataset.origin.sampled_rows == len(sales) and dataset.origin.whole.rows == len(sales)
+    assert "Every row: 80 rows" in " ".join(e.label for e in at.expander)
