@@ -20,6 +20,7 @@ from ui.origin_views import origin_panel, sample_rows_input
 from ui.state import get_workspace, synced
 
 UPLOADER = "data_upload"
+SAMPLE_CHOICE, SHAPE_CHOICE = "sample_choice", "gen_shape"
 SAMPLE_KEY = "upload_sample_rows"
 SAMPLED_FORMATS = (FileFormat.PARQUET, FileFormat.DELIMITED)  # what DuckDB scans
 GENERATOR_KEYS = {  # widget keys of the generator's knobs
@@ -47,6 +48,18 @@ def _load_upload(options: ReadOptions = ReadOptions()) -> None:
     uploaded = _uploaded_file()
     if uploaded is not None:
         ws.load_upload(uploaded.getvalue(), uploaded.name, options, upload_id=uploaded.file_id)
+
+
+# The buttons' callbacks read the choices at the click, not when the button was drawn: a click that
+# arrives with a change the page has not redrawn for yet (a quick user, a slow server) uses that change.
+def _load_chosen_sample() -> None:
+    ws.load_sample(st.session_state[SAMPLE_CHOICE])
+
+
+def _generate_chosen() -> None:
+    shape = st.session_state[SHAPE_CHOICE]
+    values = {n: st.session_state.get(GENERATOR_KEYS[n], KNOB_BOUNDS[n].default) for n in KNOBS[shape]}
+    ws.generate(GeneratorSpec(shape=shape, **values))
 
 
 def _load_upload_sample() -> None:
@@ -97,26 +110,24 @@ with db_tab:
 
 with sample_tab:
     sample_key = st.selectbox(
-        "Sample dataset", list(SAMPLES), format_func=lambda k: SAMPLES[k].title, key="sample_choice"
+        "Sample dataset", list(SAMPLES), format_func=lambda k: SAMPLES[k].title, key=SAMPLE_CHOICE
     )
     st.caption(SAMPLES[sample_key].description)
-    st.button("Load sample", on_click=ws.load_sample, args=(sample_key,), type="primary")
+    st.button("Load sample", on_click=_load_chosen_sample, type="primary")
 
 with generate_tab:
-    shape = st.selectbox("Shape", list(Shape), format_func=lambda s: s.value, key="gen_shape")
+    shape = st.selectbox("Shape", list(Shape), format_func=lambda s: s.value, key=SHAPE_CHOICE)
     st.caption(DESCRIPTIONS[shape])
     knobs = KNOBS[shape]
     cols = st.columns(len(knobs))
-    values = {}
     for col, name in zip(cols, knobs, strict=True):
         knob, key = KNOB_BOUNDS[name], GENERATOR_KEYS[name]
         with col:  # the bounds are the generator's own (mlcore.data.generators); a share is a slider
-            values[name] = (
+            if isinstance(knob.default, float):
                 st.slider(knob.label, knob.low, knob.high, knob.default, knob.step, key=key)
-                if isinstance(knob.default, float)
-                else st.number_input(knob.label, knob.low, knob.high, knob.default, step=knob.step, key=key)
-            )
-    st.button("Generate", on_click=ws.generate, args=(GeneratorSpec(shape=shape, **values),), type="primary")
+            else:
+                st.number_input(knob.label, knob.low, knob.high, knob.default, step=knob.step, key=key)
+    st.button("Generate", on_click=_generate_chosen, type="primary")
 
 show_problem(ws.problem)
 if isinstance(ws.problem, RaggedRowsError) and _uploaded_file() is not None:

@@ -268,3 +268,19 @@ def test_no_date_order_question_when_the_values_show_the_order(at, tmp_path):
     assert _workspace(at).dataset.frame["when"].iloc[1] == pd.Timestamp("2024-03-05")
     assert not any(i.value.startswith("Dates such as") for i in at.info)
     assert not any(b.label.startswith("Load again, reading them") for b in at.button)
+
+
+def test_a_sample_chosen_in_the_same_run_as_the_click_is_the_one_loaded(at):
+    """Regression: the button carried the choice of its last drawing, so a click arriving with a new
+    choice the page had not redrawn for (a quick user, a slow server) loaded the previous sample."""
+    at.selectbox(key="sample_choice").set_value("penguins")
+    _load_sample_button(at).click().run()
+    assert _workspace(at).dataset.source == "sample: penguins"
+
+
+def test_generate_uses_the_shape_and_knobs_set_in_the_same_run_as_the_click(at):
+    at.selectbox(key="gen_shape").set_value(at.selectbox(key="gen_shape").options[2])
+    at.number_input(key="gen_n").set_value(123)
+    next(b for b in at.button if b.label == "Generate").click().run()
+    dataset = _workspace(at).dataset
+    assert dataset.n_rows == 123 and "blobs" in dataset.source.lower()
