@@ -126,6 +126,13 @@ def _load(ws: Workspace, connected: Connected, read: DatabaseRead) -> None:
     ws.load_database(connected.spec, password, read)
 
 
+# The table, query and limit are read at the click, not when the button was drawn (a click may arrive
+# with a change the page has not redrawn for).
+def _load_table(ws: Workspace, connected: Connected) -> None:
+    table = st.session_state[TABLE_KEY]
+    _load(ws, connected, DatabaseRead(table=table, row_limit=int(st.session_state[LIMIT_KEY])))
+
+
 def _load_query(ws: Workspace, connected: Connected) -> None:
     query = st.session_state.get(QUERY_KEY, "").strip()
     _load(ws, connected, DatabaseRead(query=query, row_limit=int(st.session_state[LIMIT_KEY])))
@@ -179,12 +186,12 @@ def _browser(ws: Workspace, connected: Connected) -> None:
         f"Connected to **{markdown_text(connected.spec.url)}** · {plural(len(connected.tables), 'table')}"
     )
     right.button("Disconnect", on_click=_disconnect, key="db_disconnect")
-    limit = st.number_input(
+    st.number_input(
         "Row limit", min_value=1, max_value=5_000_000, value=DEFAULT_ROW_LIMIT, step=10_000, key=LIMIT_KEY
     )
     table_tab, query_tab = st.tabs(["Pick a table", "Write a query"])
     with table_tab:
-        _table_picker(ws, connected, int(limit))
+        _table_picker(ws, connected)
     with query_tab:
         st.text_area("SELECT query", key=QUERY_KEY, placeholder="SELECT * FROM sales WHERE year >= 2024")
         st.button(
@@ -218,7 +225,7 @@ def _sample_offer(ws: Workspace, connected: Connected) -> None:
     )
 
 
-def _table_picker(ws: Workspace, connected: Connected, limit: int) -> None:
+def _table_picker(ws: Workspace, connected: Connected) -> None:
     if not connected.tables:
         st.info("This database has no tables you may read.")
         return
@@ -236,8 +243,8 @@ def _table_picker(ws: Workspace, connected: Connected, limit: int) -> None:
         st.dataframe(rows, hide_index=True)
     st.button(
         "Load this table",
-        on_click=_load,
-        args=(ws, connected, DatabaseRead(table=table, row_limit=limit)),
+        on_click=_load_table,
+        args=(ws, connected),
         type="primary",
         key="db_load_table",
     )

@@ -137,3 +137,10 @@ def test_a_read_too_large_for_memory_is_offered_as_a_sample_and_loads_as_one(ope
     assert dataset.origin.table == table and dataset.origin.total_rows == len(sales)
     assert dataset.origin.sampled_rows == len(sales) and dataset.origin.whole.rows == len(sales)
     assert "Every row: 80 rows" in " ".join(e.label for e in at.expander)
+
+
+def test_the_table_chosen_in_the_same_run_as_the_click_is_the_one_loaded(open_app, tmp_path):
+    at, _ = _connected(open_app, tmp_path)
+    at.selectbox(key="db_table").set_value(_qualified(at, "codes"))
+    at.button(key="db_load_table").click().run()
+    assert at.session_state["workspace"].dataset.origin.table == _qualified(at, "codes")
