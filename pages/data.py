@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from mlcore.data.generators import DESCRIPTIONS, KNOB_BOUNDS, KNOBS, GeneratorSpec, Shape
-from mlcore.data.readers import FILE_TYPES, RaggedRowsError, ReadOptions, read_head
+from mlcore.data.readers import FILE_TYPES, RaggedRowsError, ReadOptions
 from mlcore.data.samples import SAMPLES
-from mlcore.data.sniff import detect_format
+from mlcore.data.sniff import HEAD_BYTES, detect_format
 from mlcore.dataset import CANDIDATE_MARK, FileFormat, date_order_choice, target_candidates, target_note
 from mlcore.errors import DataLoadError, LimitExceededError
 from mlcore.formatting import plural
@@ -16,7 +16,7 @@ from mlcore.schema import ColumnType, Task
 from mlcore.settings import DEFAULT
 from ui.database_source import database_tab
 from ui.feedback import show_problem
-from ui.origin_views import origin_panel, sample_rows_input
+from ui.origin_views import origin_panel, sample_offer, sample_rows_input
 from ui.state import get_workspace, synced
 
 UPLOADER = "data_upload"
@@ -71,15 +71,9 @@ def _load_upload_sample() -> None:
 
 def _sample_offer() -> None:
     """A Parquet or CSV upload too large for memory: summarise every row, work on a sample."""
-    if detect_format(read_head(_uploaded_file().getvalue())) not in SAMPLED_FORMATS:
-        return
-    st.warning(
-        "DuckDB can compute this file's overview on every row without holding it in memory, and the "
-        "app can work on a uniform random sample of it (charts, profile, training).",
-        icon=":material/dataset:",
-    )
-    sample_rows_input(SAMPLE_KEY)
-    st.button("Summarise every row and load a sample", on_click=_load_upload_sample, type="primary")
+    uploaded = _uploaded_file()
+    if detect_format(bytes(uploaded.getbuffer()[:HEAD_BYTES])) in SAMPLED_FORMATS:  # no copy of the file
+        sample_offer(markdown_text(uploaded.name), SAMPLE_KEY, _load_upload_sample)
 
 
 st.title("Data")

@@ -31,7 +31,7 @@ from mlcore.formatting import plural
 from mlcore.markup import markdown_text
 from mlcore.workspace import Workspace
 from ui.feedback import show_problem
-from ui.origin_views import sample_rows_input, secrets
+from ui.origin_views import sample_offer, secrets
 
 URL_KEY, PASSWORD_KEY, FILE_KEY, MODE_KEY = "db_url", "db_password", "db_file", "db_mode"
 STATE_KEY, PROBLEM_KEY, PREVIEW_KEY = "db_connected", "db_problem", "db_preview"
@@ -210,18 +210,8 @@ def _sample_offer(ws: Workspace, connected: Connected) -> None:
     read: DatabaseRead | None = st.session_state.get(LAST_READ_KEY)
     if read is None or read.sample or not isinstance(ws.problem, LimitExceededError):
         return
-    st.warning(
-        f"{markdown_text(read.name)} is larger than this server reads into memory. DuckDB can compute "
-        "the overview on every row and the app can work on a uniform random sample of it.",
-        icon=":material/database:",
-    )
-    sample_rows_input(SAMPLE_KEY)
-    st.button(
-        "Summarise every row and load a sample",
-        on_click=_load_sample,
-        args=(ws, connected, read),
-        type="primary",
-        key="db_load_sample",
+    sample_offer(
+        markdown_text(read.name), SAMPLE_KEY, _load_sample, (ws, connected, read), key="db_load_sample"
     )
 
 

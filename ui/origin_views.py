@@ -4,7 +4,7 @@ computed on every row of it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -46,6 +46,19 @@ def sample_rows_input(key: str, value: int | None = None) -> None:
         key=key,
         help=SAMPLE_HELP,
     )
+
+
+def sample_offer(what: str, rows_key: str, on_click: Callable[..., None], args: tuple = (), **button) -> None:
+    """After a read too large for memory (an upload, a database table or query): the offer to have
+    DuckDB summarise every row and load a uniform sample of a chosen size."""
+    st.warning(
+        f"{what} is larger than this server reads into memory. DuckDB can compute its overview on every "
+        "row without holding it in memory, and the app can work on a uniform random sample of it "
+        "(charts, profile, training).",
+        icon=":material/database:",
+    )
+    sample_rows_input(rows_key)
+    st.button("Summarise every row and load a sample", on_click=on_click, args=args, type="primary", **button)
 
 
 def whole_table_frame(whole: WholeTable) -> pd.DataFrame:
