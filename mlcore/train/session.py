@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlcore.jobs import Job, JobState
+from mlcore.machine import usable_cores
 from mlcore.train.fit import failed_run, train_model, validate_request
 from mlcore.train.models import get_model
 from mlcore.train.runs import ModelChoice, Run, RunStatus, TrainRequest
@@ -103,8 +104,7 @@ class TrainingSession:
             for i, c in enumerate(request.models)
         ]
         self.runs: list[Run] = []
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        self.n_workers = max(1, min(workers or cores, len(request.models)))
+        self.n_workers = max(1, min(workers or usable_cores(), len(request.models)))
         self._workers: list[_Worker] = []
         self._crash: str | None = None
         self._start_workers(self._order(range(len(request.models))), self.n_workers)
