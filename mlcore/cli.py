@@ -13,9 +13,9 @@ import os
 import pkgutil
 import sys
 
-from mlcore import __version__, commands
+from mlcore import __version__, commands, job_queue
 from mlcore.errors import MLCoreError
-from mlcore.settings import PRESET_VARIABLE, PRESETS, memory_limit_from_env, preset
+from mlcore.settings import PRESET_VARIABLE, PRESETS, job_limits, memory_limit_from_env, preset
 
 BROKEN_PIPE = 128 + 13  # what a shell reports for a tool whose reader went away (SIGPIPE)
 
@@ -46,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         preset()  # a mistyped MLCORE_PRESET is a plain error, not a traceback on first import
         memory_limit_from_env()  # and so is a mistyped MLCORE_MEMORY_LIMIT_MB
+        # One user, who chose how many workers to run (`--workers`): no server-wide bound or memory
+        # cap unless MLCORE_MAX_JOBS or MLCORE_JOB_MEMORY_MB ask for one, so commands run as fast as before.
+        job_queue.use(job_queue.JobQueue(job_limits(shared=False)))
         code = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here rather than at exit, where it cannot be caught
         return code

@@ -4,6 +4,11 @@ A `Job` runs a function in a separate process (so it can be stopped at once, and
 be enforced by terminating it), passes progress events back through a queue, and is polled by the
 page (e.g. from an `st.fragment(run_every=...)`). The function must be importable (module level)
 and takes a `report` callable as its first argument.
+
+Jobs do not start at once: each is submitted to the process's `mlcore.job_queue`, which starts it when
+one of the server's slots is free, in fair turns across sessions. Until then it is `QUEUED`, with its
+place in line; its time budget counts from its start. Each worker may take a bounded amount of memory
+(`mlcore.settings.job_limits`): past it, the job fails with a plain message and the server carries on.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import importlib.machinery
 import multiprocessing as mp
 import queue
+import signal
 import sys
 import threading
 import time
@@ -21,7 +27,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from multiprocessing import forkserver
+from multiprocessing.process import BaseProcess
 from typing import Any
+
+from mlcore import job_queue
+from mlcore.machine import cap_address_space
+from mlcore.settings import JOB_MEMORY_VARIABLE
 
 # Forking Streamlit's multi-threaded server is unsafe, so workers come from a fork server: a clean,
 # single-threaded process that imports the heavy libraries once and forks a worker in milliseconds.
@@ -54,16 +65,23 @@ Report = Callable[[dict[str, Any]], None]
 
 class JobState(StrEnum):
     MISSING = "missing"  # never a job's own state: no job or result under a key (`mlcore.results`)
+    QUEUED = "queued"  # waiting for a free slot on the server
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
     STOPPED = "stopped"
     TIMED_OUT = "timed out"
 
+    @property
+    def active(self) -> bool:
+        """Not ended yet (waiting or running): the page polls again and offers a Stop."""
+        return self in (JobState.QUEUED, JobState.RUNNING)
+
 
 @dataclass
 class JobSnapshot:
-    """What the page draws: state, latest progress, the events so far, and the result or error."""
+    """What the page draws: state, latest progress, the events so far, and the result or error; for a
+    queued job its place in line and the expected wait in seconds (None: not known yet)."""
 
     state: JobState
     progress: float
@@ -72,6 +90,8 @@ class JobSnapshot:
     events: list[dict[str, Any]] = field(default_factory=list)
     result: Any = None
     error: str | None = None
+    position: int | None = None
+    expected_wait: float | None = None
 
 
 @contextmanager
@@ -92,12 +112,17 @@ def _main_module_not_rerun() -> Iterator[None]:
             sys.modules["__main__"] = real_main
 
 
-def _worker(out: mp.Queue, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+def _worker(out: mp.Queue, memory_mb: int | None, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
     def report(event: dict[str, Any]) -> None:
         out.put(("event", event))
 
+    if memory_mb is not None:
+        cap_address_space(memory_mb << 20)
     try:
         result = fn(report, *args, **kwargs)
+    except MemoryError:  # what the cap raises: a plain reason, not the traceback of some allocation
+        out.put(("error", _out_of_memory(memory_mb)))
+        return
     except BaseException as exc:  # the parent must learn of any failure, whatever its type
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         hint = getattr(exc, "hint", "")
@@ -106,78 +131,159 @@ def _worker(out: mp.Queue, fn: Callable[..., Any], args: tuple, kwargs: dict) ->
     out.put(("result", result))
 
 
+def _out_of_memory(memory_mb: int | None) -> dict[str, str]:
+    """The error of a job that ran out of memory: past its cap, or the machine's where it had none."""
+    hint = "Use fewer rows or columns, or lighter settings."
+    if memory_mb is None:
+        return _plain("The job ran out of memory, so it was stopped.", hint)
+    return _plain(
+        f"The job needed more memory than the {memory_mb:,} MB allowed per job, so it was stopped.",
+        f"{hint} Whoever runs the server can allow more with {JOB_MEMORY_VARIABLE}.",
+    )
+
+
+def _died(exitcode: int | None, memory_mb: int | None) -> dict[str, str]:
+    """The error of a worker that ended without a word: killed (most likely by the kernel, out of
+    memory), or crashed (a library may do that when an allocation fails under the cap)."""
+    if exitcode == -signal.SIGKILL:
+        return _plain(
+            "The job's worker process was killed, most likely because the server ran out of memory.",
+            "Use fewer rows or columns, or lighter settings, or try again when the server is less busy.",
+        )
+    cap = "" if memory_mb is None else f"It may have needed more than the {memory_mb:,} MB allowed per job."
+    return _plain("The worker process stopped unexpectedly.", cap)
+
+
+def _plain(message: str, hint: str) -> dict[str, str]:
+    """An error as the worker sends it, for a cause we can name: no traceback to show."""
+    return {"message": message, "hint": hint, "traceback": ""}
+
+
 class Job:
-    """One function running in its own process, with progress, stop and an optional time budget."""
+    """One function running in its own process, with progress, stop and an optional time budget.
+
+    It is submitted to the server's queue when made, under `owner` (by default the calling session),
+    and starts when a slot is free; polls and stops may come from any thread."""
 
     def __init__(
-        self, fn: Callable[..., Any], *args: Any, time_budget: float | None = None, **kwargs: Any
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        time_budget: float | None = None,
+        owner: str | None = None,
+        **kwargs: Any,
     ) -> None:
-        self._queue: mp.Queue = _CONTEXT.Queue()
-        # The payload travels as process arguments: queues and locks among `args` may only be shared
-        # that way. Workers come from the preloaded fork server, so they read it at once.
-        self._process = _CONTEXT.Process(target=_worker, args=(self._queue, fn, args, kwargs), daemon=True)
+        self._call: tuple[Callable[..., Any], tuple, dict] | None = (fn, args, kwargs)
+        self._queue: mp.Queue | None = None  # made at the start: a waiting job holds no pipes
+        self._process: BaseProcess | None = None
+        self._memory_mb: int | None = None
+        self.owner = owner or job_queue.current_owner()
         self.time_budget = time_budget
-        self.started = time.monotonic()
+        self.started: float | None = None  # when it left the queue: budgets and durations count from here
         self._finished: float | None = None
-        self.state = JobState.RUNNING
+        self.state = JobState.QUEUED
         self.progress = 0.0
-        self.message = "starting"
+        self.message = "waiting for a free worker"
         self.events: list[dict[str, Any]] = []
         self.result: Any = None
         self.error: dict[str, str] | None = None
-        with _main_module_not_rerun():
-            self._process.start()
+        self._lock = threading.RLock()
+        self._jobs = job_queue.shared()
+        self._jobs.submit(self)
 
     @property
     def elapsed(self) -> float:
+        """Seconds it has run (none while queued)."""
+        if self.started is None:
+            return 0.0
         return (self._finished or time.monotonic()) - self.started
+
+    @property
+    def active(self) -> bool:
+        return self.state.active
 
     @property
     def running(self) -> bool:
         return self.state is JobState.RUNNING
 
+    def launch(self, memory_mb: int | None) -> None:
+        """Start the worker (the queue calls this when a slot is free), unless the job was stopped."""
+        with self._lock:
+            if self.state is not JobState.QUEUED:
+                return
+            fn, args, kwargs = self._call
+            self._call = None  # the payload belongs to the worker from now on
+            self._queue = _CONTEXT.Queue()
+            # The payload travels as process arguments: queues and locks among `args` may only be
+            # shared that way. Workers come from the preloaded fork server, so they read it at once.
+            self._process = _CONTEXT.Process(
+                target=_worker, args=(self._queue, memory_mb, fn, args, kwargs), daemon=True
+            )
+            self._memory_mb = memory_mb
+            self.state, self.message, self.started = JobState.RUNNING, "starting", time.monotonic()
+            try:
+                with _main_module_not_rerun():
+                    self._process.start()
+            except Exception as exc:  # arguments that cannot be sent, no fork server: this job fails
+                message = f"The job could not start: {type(exc).__name__}: {exc}"
+                self.error = {"message": message, "hint": "", "traceback": traceback.format_exc()}
+                self.message = self.error["message"]
+                self._end(JobState.FAILED)
+
     def poll(self) -> JobSnapshot:
         """Collect what the worker sent, enforce the time budget, and describe the job now."""
-        if self.running:
+        with self._lock:
+            self.refresh()
+            place = self._jobs.place(self) if self.state is JobState.QUEUED else None
+            if place is not None:
+                self.message = place.describe()
+            return JobSnapshot(
+                self.state,
+                self.progress,
+                self.message,
+                self.elapsed,
+                list(self.events),
+                self.result,
+                self.error["message"] if self.error else None,
+                place.position if place else None,
+                place.expected_wait if place else None,
+            )
+
+    def refresh(self) -> None:
+        """Read what the worker sent, and end the job if it finished, overran its budget or died
+        (the page's polls and the queue's dispatcher both call it)."""
+        with self._lock:
+            if self.state is not JobState.RUNNING:
+                return
             self._drain()
-        if self.running and self.time_budget is not None and self.elapsed > self.time_budget:
-            self._end(JobState.TIMED_OUT)
-            self.message = f"stopped after its time budget of {self.time_budget:g} s"
-        if self.running and not self._process.is_alive():
-            self._drain()
-            if self.running:  # the process died without a word (killed, out of memory)
-                self.error = {
-                    "message": "The worker process stopped unexpectedly.",
-                    "hint": "",
-                    "traceback": "",
-                }
-                self._end(JobState.FAILED)
-        return JobSnapshot(
-            self.state,
-            self.progress,
-            self.message,
-            self.elapsed,
-            list(self.events),
-            self.result,
-            self.error["message"] if self.error else None,
-        )
+            if self.running and self.time_budget is not None and self.elapsed > self.time_budget:
+                self._end(JobState.TIMED_OUT)
+                self.message = f"stopped after its time budget of {self.time_budget:g} s"
+            if self.running and not self._process.is_alive():
+                self._drain()
+                if self.running:  # the process died without a word
+                    self.error = _died(self._process.exitcode, self._memory_mb)
+                    self.message = self.error["message"]
+                    self._end(JobState.FAILED)
 
     def wait(self, timeout: float | None = None, interval: float = 0.05) -> JobSnapshot:
         """Poll until the job ends (used by the CLI and tests; pages poll instead)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         snapshot = self.poll()
-        while snapshot.state is JobState.RUNNING and (deadline is None or time.monotonic() < deadline):
+        while snapshot.state.active and (deadline is None or time.monotonic() < deadline):
             time.sleep(interval)
             snapshot = self.poll()
         return snapshot
 
     def stop(self) -> None:
-        """Stop the worker now; whatever it reported before stays available."""
-        if self.running:
-            self._drain()
-        if self.running:
-            self._end(JobState.STOPPED)
-            self.message = "stopped"
+        """Stop the worker now, or take the job out of the queue before it starts; whatever it
+        reported before stays available."""
+        with self._lock:
+            if self.running:
+                self._drain()
+            if self.active:
+                self._end(JobState.STOPPED)
+                self.message = "stopped"
 
     def _drain(self) -> None:
         while True:
@@ -204,10 +310,13 @@ class Job:
 
     def _end(self, state: JobState) -> None:
         self.state = state
+        self._call = None  # a job stopped while queued lets go of its arguments (a table, say)
         self._finished = time.monotonic()
-        if self._process.is_alive():
+        if self._process is not None and self._process.is_alive():
             self._process.terminate()
             self._process.join(timeout=5)
             if self._process.is_alive():
                 self._process.kill()
-        self._process.join(timeout=1)
+        if self._process is not None:
+            self._process.join(timeout=1)
+        self._jobs.done(self, None if self.started is None else self.elapsed)

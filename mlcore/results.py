@@ -79,7 +79,7 @@ class _Running(Generic[T]):
             if self.ended is not None:
                 return self.ended
             now = self.job.poll()
-            if now.state is JobState.RUNNING:
+            if now.state.active:
                 return Entry(now.state, progress=now.progress, message=now.message, elapsed=now.elapsed)
             kept = self.result(self.job) if now.state is JobState.DONE else None
             error = None if now.state is JobState.DONE else self.error(self.job)
@@ -181,7 +181,7 @@ class ResultStore(Generic[T]):
                     self._entries.move_to_end(key)
                 return entry
         ended = entry.poll()  # outside the store's lock: it may unpickle a large result
-        if ended.state is not JobState.RUNNING:
+        if not ended.state.active:
             with self._lock:
                 if self._entries.get(key) is entry:
                     self._store(key, ended)

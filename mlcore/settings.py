@@ -6,6 +6,9 @@ sample sizes and caps that trade time for precision, with one value per named pr
 shares one server) and `thorough` (one analyst on their own machine). The preset is chosen once per
 process, before the stages are imported, by the `MLCORE_PRESET` environment variable (or `mlcore
 --preset`), so that a server, its background workers and every session use the same numbers.
+
+`JobLimits` bound the background jobs of a process: how many worker processes run at once and the
+memory each may take, from `MLCORE_MAX_JOBS` and `MLCORE_JOB_MEMORY_MB` or from the machine.
 """
 
 from __future__ import annotations
@@ -17,9 +20,13 @@ from typing import TypeVar
 
 from mlcore.errors import LimitExceededError, SettingsError
 from mlcore.formatting import plural
+from mlcore.machine import available_memory, total_memory, usable_cores
 
 PRESETS = ("standard", "classroom", "thorough")
 PRESET_VARIABLE = "MLCORE_PRESET"
+MAX_JOBS_VARIABLE = "MLCORE_MAX_JOBS"
+JOB_MEMORY_VARIABLE = "MLCORE_JOB_MEMORY_MB"
+TYPICAL_JOB_MB = 1024  # what one job commonly takes: fewer run at once where memory would not hold that
 T = TypeVar("T")
 
 
@@ -62,6 +69,45 @@ def memory_limit_from_env(*, strict: bool = True) -> int:
             f"Set it to a whole number such as 512, or leave it unset for {DEFAULT_MEMORY_MB}.",
         )
     return int(text) * 2**20
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    """How many worker processes run at once, and the memory (MB) each may take beyond what it
+    inherits; None is no bound."""
+
+    max_running: int | None
+    memory_mb: int | None
+
+
+def job_limits(shared: bool = True) -> JobLimits:
+    """This process's job limits: `MLCORE_MAX_JOBS` and `MLCORE_JOB_MEMORY_MB` where set.
+
+    A `shared` process (the app's server) defaults to one job per core, fewer where the memory
+    available now would not hold `TYPICAL_JOB_MB` for each, and gives each job an equal share of the
+    total memory. A process of one user (the CLI) defaults to no bound, as it had before: its user
+    chose how many workers to run.
+    """
+    running = _positive(MAX_JOBS_VARIABLE, 4, "one job per core")
+    memory = _positive(JOB_MEMORY_VARIABLE, 2048, "an equal share of the memory for each job")
+    if not shared:
+        return JobLimits(running, memory)
+    running = running or max(1, min(usable_cores(), available_memory() // (TYPICAL_JOB_MB << 20)))
+    return JobLimits(running, memory or (total_memory() >> 20) // running)
+
+
+def _positive(variable: str, example: int, default: str) -> int | None:
+    """The whole number above zero in `variable`, or None when it is unset or empty."""
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return None
+    value = int(text) if text.isascii() and text.isdigit() else 0
+    if value == 0:
+        raise SettingsError(
+            f"{variable} is {text!r}, which is not a whole number above zero.",
+            f"Set it to a number such as {example}, or leave it unset for {default}.",
+        )
+    return value
 
 
 @dataclass(frozen=True)

@@ -425,7 +425,7 @@ class Workspace:
         tuning = self.tuning
         snapshot, result = tuning.poll()
         project = self._projects_by_data.get(tuning.request.dataset.content_hash)
-        if snapshot.state is not JobState.RUNNING and not tuning.tracked and project and self.recorder:
+        if not snapshot.state.active and not tuning.tracked and project and self.recorder:
             tuning.tracked = True
             self.recorder.record_search(project.id, project.name, tuning.request, result)
         return snapshot, result
@@ -711,6 +711,7 @@ class TuningRun:
         if snapshot.state is JobState.DONE:
             return snapshot, snapshot.result
         reasons = {
+            JobState.QUEUED: "",
             JobState.RUNNING: "",
             JobState.STOPPED: "stopped by you",
             JobState.TIMED_OUT: "time budget reached",

@@ -54,7 +54,7 @@ def analysis(ws: Workspace, key: tuple, start: Callable[[], None], button: str, 
     entry = ws.discovery(key)
     if entry.state is JobState.DONE:
         return entry.result
-    if entry.state is JobState.RUNNING:
+    if entry.state.active:
         _progress(ws, key, doing)
         return None
     if entry.failed:
@@ -70,7 +70,7 @@ def analysis(ws: Workspace, key: tuple, start: Callable[[], None], button: str, 
 @st.fragment(run_every=POLL_SECONDS)
 def _progress(ws: Workspace, key: tuple, doing: str) -> None:
     entry = ws.discovery(key)
-    if entry.state is not JobState.RUNNING:
+    if not entry.state.active:
         st.rerun()
     st.progress(min(entry.progress, 1.0), text=f"{doing}: {entry.message} · {entry.elapsed:.0f} s")
     st.button("Stop", icon=":material/stop:", on_click=ws.discover.stop, args=(key,), key=f"stop.{key[0]}")

@@ -31,7 +31,7 @@ def analyses(
     keys = {r.id: store.key(kind, r.id, **settings) for r in runs}
     states: dict[str, Entry[Any]] = {rid: store.poll(key) for rid, key in keys.items()}
     # Not computed yet, or failed or stopped: these may be (re)started.
-    missing = [r for r in runs if states[r.id].state not in (JobState.RUNNING, JobState.DONE)]
+    missing = [r for r in runs if not (states[r.id].state.active or states[r.id].state is JobState.DONE)]
     if missing:
 
         def start() -> None:
@@ -49,7 +49,7 @@ def analyses(
             st.warning(
                 markdown_text(f"{run.label}: {states[run.id].error.message}"), icon=":material/warning:"
             )
-    running = [keys[r.id] for r in runs if states[r.id].state is JobState.RUNNING]
+    running = [keys[r.id] for r in runs if states[r.id].state.active]
     if running:
         _progress(ws, running, names(runs), kind)
     return {rid: s.result for rid, s in states.items() if s.state is JobState.DONE}
@@ -68,10 +68,10 @@ def _progress(ws: Workspace, keys: list[tuple], labels: dict[str, str], kind: st
     """Polled every second; when the last job ends the whole page redraws with the results."""
     store = ws.evaluation.analyses
     states = [(key, store.poll(key)) for key in keys]
-    if all(s.state is not JobState.RUNNING for _, s in states):
+    if all(not s.state.active for _, s in states):
         st.rerun()
     for key, state in states:
-        if state.state is JobState.RUNNING:
+        if state.state.active:
             st.progress(state.progress, text=f"{labels.get(key[1], key[1])}: {state.message}")
 
     def stop() -> None:

@@ -56,7 +56,7 @@ def global_explanation(
     entry = ws.explanation(run, settings)
     if entry.state is JobState.DONE:
         return entry.result
-    if entry.state is JobState.RUNNING:
+    if entry.state.active:
         _progress(ws, run, settings)
         return None
     guess = _estimate(run.id, settings, run, dataset)
@@ -86,7 +86,7 @@ def global_explanation(
 @st.fragment(run_every=POLL_SECONDS)
 def _progress(ws: Workspace, run: Run, settings: ExplainSettings) -> None:
     entry = ws.explanation(run, settings)
-    if entry.state is not JobState.RUNNING:
+    if not entry.state.active:
         st.rerun()
     st.progress(entry.progress, text=f"Explaining: {entry.message} · {entry.elapsed:.0f} s")
     st.button("Stop", icon=":material/stop:", on_click=ws.stop_explanation, args=(run, settings))

@@ -16,7 +16,6 @@ from mlcore.explore.profile_report import (
     ProfileSettings,
     plan_profile,
 )
-from mlcore.jobs import JobState
 from mlcore.markup import sandboxed_page
 from mlcore.workspace import Workspace
 from ui.feedback import show_problem
@@ -57,7 +56,7 @@ def report_tab(ws: Workspace, dataset: Dataset) -> None:
     st.caption(plan_profile(dataset.n_rows, dataset.n_columns, chosen).describe(chosen))
     run = ws.profile_run if ws.profile_run and ws.profile_run.key[0] == dataset.content_hash else None
     status = run.poll() if run else None
-    running = status is not None and status.state is JobState.RUNNING
+    running = status is not None and status.state.active
     label = "Build the full report" if run is None else "Build it again with these settings"
     st.button(label, on_click=ws.start_profile, args=(chosen,), type="primary", disabled=running)
     if isinstance(ws.problem, ProfileError):  # the report could not even start
@@ -75,7 +74,7 @@ def report_tab(ws: Workspace, dataset: Dataset) -> None:
 @st.fragment(run_every=POLL_SECONDS)
 def _progress(ws: Workspace, run: ProfileRun) -> None:
     status = run.poll()
-    if status.state is not JobState.RUNNING:
+    if not status.state.active:
         st.rerun()  # the whole page redraws, now with the report or the reason it failed
     st.progress(status.progress, text=f"Building the report: {status.message} · {status.elapsed:.0f} s")
     st.button("Stop", on_click=ws.stop_profile)

@@ -212,7 +212,7 @@ def _retraining_progress(ws: Workspace, model: Watched, state: MonitorState) -> 
     if job is None:
         return
     snapshot = job.poll()
-    if snapshot.state is JobState.RUNNING:
+    if snapshot.state.active:
         st.progress(snapshot.progress, text=f"Retraining {model.title}: {snapshot.message}")
         if st.button("Stop", key="monitor_retrain_stop", icon=":material/stop:"):
             job.stop()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from mlcore.workspace import Workspace
 from ui.projects_state import new_workspace
@@ -19,6 +20,13 @@ def get_workspace() -> Workspace:
     page switches."""
     _enter_through_the_app()
     return session_value(KEY, new_workspace)
+
+
+def session_id() -> str | None:
+    """The browser session whose script (or fragment) runs in the calling thread, None in any other
+    thread: the owner of the jobs it starts, so the server's job queue takes turns between sessions."""
+    context = get_script_run_ctx(suppress_warning=True)
+    return context.session_id if context is not None else None
 
 
 def session_value(key: str, build: Callable[[], T]) -> T:

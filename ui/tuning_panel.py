@@ -131,7 +131,7 @@ def tuning_panel(ws: Workspace, dataset: Dataset) -> None:
         "Searches a model's settings, scoring each trial by cross-validation on the same folds as the "
         "leaderboard; the holdout rows stay untouched."
     )
-    running = ws.tuning is not None and ws.tuning.job.running
+    running = ws.tuning is not None and ws.tuning.job.active
     spec = _spec_widgets(ws, dataset)
     start, stop = st.columns(2)
     start.button(
@@ -152,7 +152,7 @@ def _poll(ws: Workspace) -> None:
     snapshot, result = ws.poll_tuning()
     st.progress(snapshot.progress, text=f"Tuning: {snapshot.message} · {snapshot.elapsed:.0f} s")
     _results(ws, result, running=True)
-    if not ws.tuning.job.running:
+    if not ws.tuning.job.active:
         st.rerun()
 
 

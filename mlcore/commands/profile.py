@@ -117,7 +117,6 @@ def _print_text(dataset: Dataset, overview: Overview, alerts: list[Alert], view:
 
 def _write_report(dataset: Dataset, args: argparse.Namespace) -> int:
     from mlcore.explore.profile_report import start_profile
-    from mlcore.jobs import JobState
 
     settings = ProfileSettings(
         max_rows=args.max_rows, minimal_above_columns=args.minimal_above_columns, seed=args.seed
@@ -126,7 +125,7 @@ def _write_report(dataset: Dataset, args: argparse.Namespace) -> int:
     print(profile.plan.describe(settings), file=sys.stderr)
     last = ""
     status = profile.poll()
-    while status.state is JobState.RUNNING:
+    while status.state.active:
         if status.message != last:
             print(f"  {status.progress:4.0%} {status.message}", file=sys.stderr)
             last = status.message

@@ -19,7 +19,6 @@ import json
 import logging
 import math
 import re
-import resource
 import signal
 import threading
 import time
@@ -29,7 +28,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,6 +43,7 @@ from mlcore.deploy.checks import (
 from mlcore.deploy.input_schema import FeatureSpec, ModelSchema
 from mlcore.errors import MLCoreError
 from mlcore.jobs import _CONTEXT, _main_module_not_rerun
+from mlcore.machine import cap_address_space
 from mlcore.schema import Task
 from mlcore.train.run_data import feature_kinds
 
@@ -396,7 +395,7 @@ def _serve(conn: Connection, limits: SandboxLimits) -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)  # one thread, as in the app's other workers: bounded memory, same sums
-    _limit_memory(limits.memory_bytes)
+    cap_address_space(limits.memory_bytes)
     try:
         model = load_checked(conn.recv_bytes())
         classes = getattr(model, "classes_", None)
@@ -418,19 +417,6 @@ def _serve(conn: Connection, limits: SandboxLimits) -> None:
             _send(conn, {"ok": True}, [_plain_array(getattr(model, method)(X))])
         except BaseException as problem:
             _send(conn, _failure(problem, PREDICTING))
-
-
-def _limit_memory(extra: int) -> None:
-    """Cap the address space at the worker's size now plus `extra` bytes (Linux; elsewhere no cap)."""
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    soft = pages * resource.getpagesize() + extra
-    resource.setrlimit(
-        resource.RLIMIT_AS, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard)
-    )
 
 
 def renamed_legacy_types(node: Any) -> Any:

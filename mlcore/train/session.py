@@ -4,6 +4,8 @@ a time budget per model and a Stop that keeps every finished model.
 The page (or the CLI) holds a `TrainingSession` and polls it. Workers are `mlcore.jobs.Job`s that
 take model indices from a shared queue, so a worker process (and its imports) serves many models.
 A model over its budget has its worker stopped; a fresh worker carries on with the models left.
+On a busy server the workers wait their turn in `mlcore.job_queue`; until one starts, the snapshot's
+message says where the first stands in line.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlcore.jobs import Job, JobState
+from mlcore.machine import usable_cores
 from mlcore.train.fit import failed_run, train_model, validate_request
 from mlcore.train.models import get_model
 from mlcore.train.runs import ModelChoice, Run, RunStatus, TrainRequest
@@ -87,6 +90,7 @@ class _Worker:
     job: Job
     seen: int = 0  # events already read
     current: int | None = None  # model index being trained
+    place: str | None = None  # while it waits for a slot on the server: its place in line, in words
 
 
 class TrainingSession:
@@ -103,8 +107,7 @@ class TrainingSession:
             for i, c in enumerate(request.models)
         ]
         self.runs: list[Run] = []
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        self.n_workers = max(1, min(workers or cores, len(request.models)))
+        self.n_workers = max(1, min(workers or usable_cores(), len(request.models)))
         self._workers: list[_Worker] = []
         self._crash: str | None = None
         self._start_workers(self._order(range(len(request.models))), self.n_workers)
@@ -192,7 +195,8 @@ class TrainingSession:
                 worker.current = None
                 self._finish(model, event["run"])
         worker.seen = len(snapshot.events)
-        if snapshot.state is not JobState.RUNNING:
+        worker.place = snapshot.message if snapshot.state is JobState.QUEUED else None
+        if not snapshot.state.active:
             if snapshot.state is JobState.FAILED:
                 reason = snapshot.error or "the worker process stopped unexpectedly"
                 if worker.current is None:
@@ -251,4 +255,6 @@ class TrainingSession:
         progress = sum(m.progress for m in self.models) / len(self.models)
         finished = sum(m.finished for m in self.models)
         message = f"{finished} of {len(self.models)} models finished"
+        if self._workers and all(w.place for w in self._workers):  # the first in line is the first made
+            message = f"{message}; {self._workers[0].place}"
         return TrainingSnapshot(state, self.elapsed, progress, message, list(self.models), list(self.runs))

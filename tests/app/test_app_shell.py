@@ -59,3 +59,13 @@ def test_a_mistyped_preset_is_the_one_thing_the_app_shows(monkeypatch):
     monkeypatch.setenv("MLCORE_PRESET", "classroom")
     at.run()
     assert not at.error and "Preset: classroom" in _sidebar_text(at)
+
+
+def test_a_bad_job_bound_is_the_one_thing_the_app_shows(monkeypatch):
+    monkeypatch.setenv("MLCORE_JOB_MEMORY_MB", "2GB")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "MLCORE_JOB_MEMORY_MB is '2GB', which is not a whole number above zero. "
+        "Set it to a number such as 2048, or leave it unset for an equal share of the memory for each job."
+    ]
