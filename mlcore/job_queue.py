@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from mlcore import cluster
 from mlcore.settings import JobLimits, job_limits
 
 DEFAULT_OWNER = "default"  # the owner of jobs started outside any session: the CLI, scripts, tests
@@ -57,6 +58,17 @@ class Place:
         line = "next in line" if self.position == 1 else f"number {self.position} in line"
         estimate = "" if self.expected_wait is None else f", about {_duration(self.expected_wait)}"
         return f"waiting for a free worker: {line}{estimate}"
+
+
+@dataclass(frozen=True)
+class Load:
+    """What the queue holds now, for the status panel: jobs running and waiting, the sessions they
+    belong to, and the bound on running jobs (None: none)."""
+
+    running: int
+    waiting: int
+    sessions: int
+    bound: int | None
 
 
 class JobQueue:
@@ -108,6 +120,13 @@ class JobQueue:
         slots = self.limits.max_running
         wait = statistics.fmean(durations) * position / slots if durations and slots else None
         return Place(position, wait)
+
+    def load(self) -> Load:
+        """How busy the queue is now."""
+        with self._changed:
+            waiting = sum(len(line) for line in self._waiting.values())
+            owners = set(self._waiting) | {job.owner for job in self._running}
+            return Load(len(self._running), waiting, len(owners), self.limits.max_running)
 
     def _order(self) -> list[Queued]:
         """The waiting jobs in the order they will start: in rounds, one job of each owner per round,
@@ -176,8 +195,22 @@ def shared() -> JobQueue:
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = JobQueue(job_limits())
+            _shared = JobQueue(_server_limits())
         return _shared
+
+
+def _server_limits() -> JobLimits:
+    """A server's limits: from this machine, or on a cluster as many jobs at once as it has threads
+    (fair turns still decide whose job goes next) and no memory cap (its workers have their own)."""
+    if cluster.scheduler_address() is None:
+        return job_limits()
+    bound = job_limits(shared=False).max_running
+    if bound is None:
+        try:
+            bound = cluster.cluster_threads()
+        except cluster.ClusterError:  # each job will fail with this plain reason; the line stays short
+            bound = 1
+    return JobLimits(bound, None)
 
 
 def use(queue: JobQueue) -> None:

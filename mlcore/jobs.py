@@ -27,12 +27,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from multiprocessing import forkserver
-from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mlcore import job_queue
+from mlcore import cluster, job_queue
 from mlcore.machine import cap_address_space
 from mlcore.settings import JOB_MEMORY_VARIABLE
+
+if TYPE_CHECKING:
+    from mlcore.cluster_tasks import ClusterTask
 
 # Forking Streamlit's multi-threaded server is unsafe, so workers come from a fork server: a clean,
 # single-threaded process that imports the heavy libraries once and forks a worker in milliseconds.
@@ -118,25 +120,33 @@ def _worker(out: mp.Queue, memory_mb: int | None, fn: Callable[..., Any], args: 
 
     if memory_mb is not None:
         cap_address_space(memory_mb << 20)
+    out.put(outcome(fn, report, args, kwargs, memory_mb))
+
+
+Message = tuple[str, Any]  # ("event", dict), ("result", value) or ("error", {"message", "hint", "traceback"})
+
+
+def outcome(
+    fn: Callable[..., Any], report: Report, args: tuple, kwargs: dict, memory_mb: int | None = None
+) -> Message:
+    """Run a job's function where it was sent (a worker process, a cluster task) and say how it ended:
+    its result, or its error as plain words (the message and hint of our errors) and a traceback."""
     try:
-        result = fn(report, *args, **kwargs)
+        return "result", fn(report, *args, **kwargs)
     except MemoryError:  # what the cap raises: a plain reason, not the traceback of some allocation
-        out.put(("error", _out_of_memory(memory_mb)))
-        return
+        return "error", _out_of_memory(memory_mb)
     except BaseException as exc:  # the parent must learn of any failure, whatever its type
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         hint = getattr(exc, "hint", "")
-        out.put(("error", {"message": message, "hint": hint, "traceback": traceback.format_exc()}))
-        return
-    out.put(("result", result))
+        return "error", {"message": message, "hint": hint, "traceback": traceback.format_exc()}
 
 
 def _out_of_memory(memory_mb: int | None) -> dict[str, str]:
     """The error of a job that ran out of memory: past its cap, or the machine's where it had none."""
     hint = "Use fewer rows or columns, or lighter settings."
     if memory_mb is None:
-        return _plain("The job ran out of memory, so it was stopped.", hint)
-    return _plain(
+        return plain("The job ran out of memory, so it was stopped.", hint)
+    return plain(
         f"The job needed more memory than the {memory_mb:,} MB allowed per job, so it was stopped.",
         f"{hint} Whoever runs the server can allow more with {JOB_MEMORY_VARIABLE}.",
     )
@@ -146,17 +156,56 @@ def _died(exitcode: int | None, memory_mb: int | None) -> dict[str, str]:
     """The error of a worker that ended without a word: killed (most likely by the kernel, out of
     memory), or crashed (a library may do that when an allocation fails under the cap)."""
     if exitcode == -signal.SIGKILL:
-        return _plain(
+        return plain(
             "The job's worker process was killed, most likely because the server ran out of memory.",
             "Use fewer rows or columns, or lighter settings, or try again when the server is less busy.",
         )
     cap = "" if memory_mb is None else f"It may have needed more than the {memory_mb:,} MB allowed per job."
-    return _plain("The worker process stopped unexpectedly.", cap)
+    return plain("The worker process stopped unexpectedly.", cap)
 
 
-def _plain(message: str, hint: str) -> dict[str, str]:
+def plain(message: str, hint: str) -> dict[str, str]:
     """An error as the worker sends it, for a cause we can name: no traceback to show."""
     return {"message": message, "hint": hint, "traceback": ""}
+
+
+class _Process:
+    """A job's worker process on this machine (`mlcore.cluster_tasks.ClusterTask` is its counterpart
+    on a Dask cluster): what it sent, whether it is alive, why it died, and its end."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict, memory_mb: int | None) -> None:
+        self._queue: mp.Queue = _CONTEXT.Queue()
+        # The payload travels as process arguments: queues and locks among `args` may only be shared
+        # that way. Workers come from the preloaded fork server, so they read it at once.
+        self._process = _CONTEXT.Process(
+            target=_worker, args=(self._queue, memory_mb, fn, args, kwargs), daemon=True
+        )
+        self._memory_mb = memory_mb
+        with _main_module_not_rerun():
+            self._process.start()
+
+    def messages(self) -> list[Message]:
+        found = []
+        while True:
+            try:
+                found.append(self._queue.get_nowait())
+            except (queue.Empty, EOFError, OSError):
+                return found
+
+    @property
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def died(self) -> dict[str, str]:
+        return _died(self._process.exitcode, self._memory_mb)
+
+    def end(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(timeout=5)
+            if self._process.is_alive():
+                self._process.kill()
+        self._process.join(timeout=1)
 
 
 class Job:
@@ -174,9 +223,7 @@ class Job:
         **kwargs: Any,
     ) -> None:
         self._call: tuple[Callable[..., Any], tuple, dict] | None = (fn, args, kwargs)
-        self._queue: mp.Queue | None = None  # made at the start: a waiting job holds no pipes
-        self._process: BaseProcess | None = None
-        self._memory_mb: int | None = None
+        self._worker: _Process | ClusterTask | None = None  # made at the start: a waiting job holds none
         self.owner = owner or job_queue.current_owner()
         self.time_budget = time_budget
         self.started: float | None = None  # when it left the queue: budgets and durations count from here
@@ -213,20 +260,23 @@ class Job:
                 return
             fn, args, kwargs = self._call
             self._call = None  # the payload belongs to the worker from now on
-            self._queue = _CONTEXT.Queue()
-            # The payload travels as process arguments: queues and locks among `args` may only be
-            # shared that way. Workers come from the preloaded fork server, so they read it at once.
-            self._process = _CONTEXT.Process(
-                target=_worker, args=(self._queue, memory_mb, fn, args, kwargs), daemon=True
-            )
-            self._memory_mb = memory_mb
             self.state, self.message, self.started = JobState.RUNNING, "starting", time.monotonic()
             try:
-                with _main_module_not_rerun():
-                    self._process.start()
-            except Exception as exc:  # arguments that cannot be sent, no fork server: this job fails
-                message = f"The job could not start: {type(exc).__name__}: {exc}"
-                self.error = {"message": message, "hint": "", "traceback": traceback.format_exc()}
+                if cluster.scheduler_address() is None:
+                    self._worker = _Process(fn, args, kwargs, memory_mb)
+                else:  # the cluster's workers have their own memory limits
+                    from mlcore.cluster_tasks import ClusterTask
+
+                    self._worker = ClusterTask(fn, args, kwargs)
+            except Exception as exc:  # arguments that cannot be sent, no fork server, no cluster: it fails
+                message = (
+                    getattr(exc, "message", None) or f"The job could not start: {type(exc).__name__}: {exc}"
+                )
+                self.error = {
+                    "message": message,
+                    "hint": getattr(exc, "hint", ""),
+                    "traceback": traceback.format_exc(),
+                }
                 self.message = self.error["message"]
                 self._end(JobState.FAILED)
 
@@ -259,10 +309,10 @@ class Job:
             if self.running and self.time_budget is not None and self.elapsed > self.time_budget:
                 self._end(JobState.TIMED_OUT)
                 self.message = f"stopped after its time budget of {self.time_budget:g} s"
-            if self.running and not self._process.is_alive():
+            if self.running and not self._worker.alive:
                 self._drain()
-                if self.running:  # the process died without a word
-                    self.error = _died(self._process.exitcode, self._memory_mb)
+                if self.running:  # the worker died without a word
+                    self.error = self._worker.died()
                     self.message = self.error["message"]
                     self._end(JobState.FAILED)
 
@@ -286,13 +336,7 @@ class Job:
                 self.message = "stopped"
 
     def _drain(self) -> None:
-        while True:
-            try:
-                kind, payload = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            except (EOFError, OSError):
-                return
+        for kind, payload in self._worker.messages():
             if kind == "event":
                 self.events.append(payload)
                 self.progress = float(payload.get("progress", self.progress))
@@ -312,11 +356,6 @@ class Job:
         self.state = state
         self._call = None  # a job stopped while queued lets go of its arguments (a table, say)
         self._finished = time.monotonic()
-        if self._process is not None and self._process.is_alive():
-            self._process.terminate()
-            self._process.join(timeout=5)
-            if self._process.is_alive():
-                self._process.kill()
-        if self._process is not None:
-            self._process.join(timeout=1)
+        if self._worker is not None:
+            self._worker.end()
         self._jobs.done(self, None if self.started is None else self.elapsed)

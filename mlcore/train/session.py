@@ -6,6 +6,9 @@ take model indices from a shared queue, so a worker process (and its imports) se
 A model over its budget has its worker stopped; a fresh worker carries on with the models left.
 On a busy server the workers wait their turn in `mlcore.job_queue`; until one starts, the snapshot's
 message says where the first stands in line.
+
+On a Dask cluster (`mlcore.cluster`) each model is its own job, one cluster task, so the cluster's
+scheduler spreads the models over its workers; the events, budgets and Stop are the same.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ import multiprocessing as mp
 import os
 import queue
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlcore import cluster
 from mlcore.jobs import Job, JobState
 from mlcore.machine import usable_cores
 from mlcore.train.fit import failed_run, train_model, validate_request
@@ -30,16 +34,13 @@ QUEUE_WAIT = 0.5  # seconds a worker waits for more work before it exits
 
 
 def train_worker(report: Any, request: TrainRequest, split: Split, tasks: Any) -> int:
-    """Train models (indices into `request.models`) from `tasks` until it is empty; one event per step."""
+    """Train models (indices into `request.models`) from `tasks`, a queue shared by the session's
+    workers until it is empty, or a list (a cluster task's own models); one event per step."""
     os.environ.setdefault("YDATA_PROFILING_NO_ANALYTICS", "True")
     for choice in request.models:  # import every model's library now, not on a model's time budget
         get_model(request.dataset.task, choice.key).build(choice.params, request.seed)
     done = 0
-    while True:
-        try:
-            index = tasks.get(timeout=QUEUE_WAIT)
-        except queue.Empty:
-            return done
+    for index in _taken(tasks):
         choice = request.models[index]
         report({"kind": "start", "index": index, "model": choice.key, "time": time.time()})
 
@@ -49,6 +50,18 @@ def train_worker(report: Any, request: TrainRequest, split: Split, tasks: Any) -
         run = train_model(request, choice, split, on_fold)
         report({"kind": "run", "index": index, "run": run})
         done += 1
+    return done
+
+
+def _taken(tasks: Any) -> Iterator[int]:
+    if isinstance(tasks, list):
+        yield from tasks
+        return
+    while True:
+        try:
+            yield tasks.get(timeout=QUEUE_WAIT)
+        except queue.Empty:
+            return
 
 
 @dataclass
@@ -91,6 +104,7 @@ class _Worker:
     seen: int = 0  # events already read
     current: int | None = None  # model index being trained
     place: str | None = None  # while it waits for a slot on the server: its place in line, in words
+    only: int | None = None  # a cluster task's one model
 
 
 class TrainingSession:
@@ -107,7 +121,9 @@ class TrainingSession:
             for i, c in enumerate(request.models)
         ]
         self.runs: list[Run] = []
-        self.n_workers = max(1, min(workers or usable_cores(), len(request.models)))
+        self.on_cluster = cluster.scheduler_address() is not None
+        local = workers or usable_cores()
+        self.n_workers = len(request.models) if self.on_cluster else max(1, min(local, len(request.models)))
         self._workers: list[_Worker] = []
         self._crash: str | None = None
         self._start_workers(self._order(range(len(request.models))), self.n_workers)
@@ -119,6 +135,11 @@ class TrainingSession:
         return sorted(cost, key=lambda i: -cost[i])
 
     def _start_workers(self, indices: list[int], count: int) -> None:
+        if self.on_cluster:  # one task per model: the cluster's scheduler spreads them over its workers
+            for index in indices:
+                job = Job(train_worker, self.request, self.split, [index])
+                self._workers.append(_Worker(job, only=index))
+            return
         self._tasks = _CONTEXT.Queue()
         for index in indices:
             self._tasks.put(index)
@@ -245,7 +266,10 @@ class TrainingSession:
                     model, failed_run(self.request, self._choice(model), RunStatus.FAILED, self._crash)
                 )
             return
-        if not self._workers:
+        if self.on_cluster:
+            held = {worker.only for worker in self._workers}
+            self._start_workers([index for index in waiting if index not in held], 0)
+        elif not self._workers:
             self._start_workers(self._order(waiting), self.n_workers)
         elif len(self._workers) < self.n_workers:
             self._workers.append(_Worker(Job(train_worker, self.request, self.split, self._tasks)))
