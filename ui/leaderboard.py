@@ -16,6 +16,7 @@ from mlcore.train.leaderboard import leaderboard
 from mlcore.train.runs import Run, RunStatus
 from mlcore.train.session import TrainingSnapshot
 from mlcore.workspace import Workspace
+from ui.server_status import queue_place
 
 # Symbols every Linux font has (DejaVu): emoji need a colour-emoji font classroom machines often lack.
 ICONS = {"queued": "○", "running": "↻", "ok": "✓", "failed": "✗", "timed out": "◷", "stopped": "■"}
@@ -45,12 +46,18 @@ def progress(snapshot: TrainingSnapshot) -> None:
 
 
 def training_status(ws: Workspace, snapshot: TrainingSnapshot) -> None:
-    """Progress while training runs (with Stop); a one-line summary once it is over."""
+    """Progress while training runs (with Stop, and its place in line while the server is busy); a
+    one-line summary once it is over."""
     if snapshot.running:
+        place = queue_place(snapshot)
+        if place:  # nothing moves yet: say why, and where the training stands
+            st.info(
+                f"**{markdown_text(place[0].upper() + place[1:])}.** The server is busy with other jobs; "
+                "your training starts by itself when a worker is free (you can switch pages meanwhile)."
+            )
         left, right = st.columns([4, 1], vertical_alignment="center")
-        finished = sum(m.run is not None for m in snapshot.models)
-        text = f"Training: {finished} of {len(snapshot.models)} models finished · {snapshot.elapsed:.0f} s"
-        left.progress(snapshot.progress, text=text)
+        text = f"Training: {snapshot.message} · {snapshot.elapsed:.0f} s"
+        left.progress(snapshot.progress, text=markdown_text(text))
         right.button(
             "Stop training",
             key="stop_training",

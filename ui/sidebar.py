@@ -1,4 +1,5 @@
-"""The sidebar every page shows: the active dataset at a glance, and any training in progress."""
+"""The sidebar every page shows: the active dataset at a glance, any training in progress (with its
+place in line while the server is busy), and where heavy work runs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from mlcore.formatting import plural
 from mlcore.markup import markdown_text
 from mlcore.settings import PRESETS, preset
 from mlcore.workspace import Workspace
+from ui.server_status import queue_place, server_status
 
 SEEN_KEY = "sidebar_training_seen"  # (training, models finished, still running) at the last poll
 
@@ -17,6 +19,7 @@ def draw_sidebar(workspace: Workspace) -> None:
         _dataset_summary(workspace)
         if workspace.training is not None:
             _training_status(workspace)
+        server_status()
 
 
 def _dataset_summary(workspace: Workspace) -> None:
@@ -54,4 +57,8 @@ def _training_status(workspace: Workspace) -> None:
     if seen is not None and seen[0] == now[0] and seen != now:  # not on a start: its click reran already
         st.rerun()
     if snapshot.running:
-        st.progress(snapshot.progress, text=f"Training: {finished} of {len(snapshot.models)} models done")
+        place = queue_place(snapshot)
+        text = (
+            f"Training is {place}" if place else f"Training: {finished} of {len(snapshot.models)} models done"
+        )
+        st.progress(snapshot.progress, text=markdown_text(text))
