@@ -9,6 +9,7 @@ os.environ.setdefault("YDATA_PROFILING_NO_ANALYTICS", "True")  # no telemetry fr
 
 import streamlit as st
 
+from mlcore.cluster import scheduler_address
 from mlcore.errors import SettingsError
 from mlcore.settings import job_limits, memory_limit_from_env, preset
 
@@ -19,6 +20,7 @@ try:
     preset()  # checked before the stages are imported: they read their budgets from it
     memory_limit_from_env()  # the in-memory limit for one table (MLCORE_MEMORY_LIMIT_MB)
     job_limits()  # and MLCORE_MAX_JOBS, MLCORE_JOB_MEMORY_MB, before the first job needs them
+    scheduler_address()  # and the form of MLCORE_DASK_SCHEDULER (the cluster is asked at the first job)
 except SettingsError as error:
     # The only page, with no navigation: Streamlit would otherwise list `pages/`, which import the stages.
     message = f"{error.message} {error.hint}"

@@ -14,6 +14,7 @@ import pkgutil
 import sys
 
 from mlcore import __version__, commands, job_queue
+from mlcore.cluster import SCHEDULER_VARIABLE, scheduler_address
 from mlcore.errors import MLCoreError
 from mlcore.settings import PRESET_VARIABLE, PRESETS, job_limits, memory_limit_from_env, preset
 
@@ -29,6 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"sample sizes and caps: {PRESETS[0]} (the default), classroom (lighter, for a shared "
         f"server) or thorough (larger samples); the same as setting {PRESET_VARIABLE}",
     )
+    parser.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="run the heavy work (training, tuning, reports) on the Dask cluster of this scheduler, "
+        f"such as tcp://10.0.0.5:8786; the same as setting {SCHEDULER_VARIABLE}",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if module_info.name.startswith("_"):
@@ -43,9 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.preset:
         os.environ[PRESET_VARIABLE] = args.preset  # read when the stages are imported, below
+    if args.dask_scheduler:
+        os.environ[SCHEDULER_VARIABLE] = args.dask_scheduler
     try:
         preset()  # a mistyped MLCORE_PRESET is a plain error, not a traceback on first import
         memory_limit_from_env()  # and so is a mistyped MLCORE_MEMORY_LIMIT_MB
+        scheduler_address()  # or a malformed MLCORE_DASK_SCHEDULER
         # One user, who chose how many workers to run (`--workers`): no server-wide bound or memory
         # cap unless MLCORE_MAX_JOBS or MLCORE_JOB_MEMORY_MB ask for one, so commands run as fast as before.
         job_queue.use(job_queue.JobQueue(job_limits(shared=False)))

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -49,7 +51,9 @@ def scheduler_address() -> str | None:
     return text
 
 
+RETRY_SECONDS = 30  # a scheduler that did not answer is not asked again sooner: each job would wait
 _clients: dict[str, Client] = {}
+_unreachable: dict[str, tuple[float, ClusterError]] = {}  # address -> when it failed, and how
 _clients_lock = threading.Lock()
 
 
@@ -62,18 +66,38 @@ def client() -> Client:
         known = _clients.get(address)
         if known is not None and known.status in ("running", "connecting"):
             return known
+        failed = _unreachable.get(address)
+        if failed is not None and time.monotonic() - failed[0] < RETRY_SECONDS:
+            raise failed[1]
         from distributed import Client
 
         try:
             made = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
         except (OSError, TimeoutError) as error:
-            raise ClusterError(
+            problem = ClusterError(
                 f"The Dask scheduler at {address} did not answer within {CONNECT_SECONDS} s.",
                 f"Check that it runs and is reachable from this server, or unset {SCHEDULER_VARIABLE} "
                 "to work on this machine.",
-            ) from error
+            )
+            _unreachable[address] = (time.monotonic(), problem)
+            raise problem from error
+        _unreachable.pop(address, None)
         _clients[address] = made
         return made
+
+
+def inside_cluster_task() -> bool:
+    """Whether the caller runs inside a task on a Dask cluster (a worker's thread), where it may
+    split its work into tasks of its own."""
+    if "distributed" not in sys.modules:  # never imported: certainly not on a worker
+        return False
+    from distributed import get_worker
+
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
 
 
 def cluster_threads() -> int:

@@ -2,8 +2,8 @@
 reads a worker process on this machine: the events it reports, how it ended, and an end on demand.
 
 The task reports through a `distributed.Queue` named for it, so progress on the page looks the same
-as local. Its large arguments (the dataset of a training request) are scattered to every worker once,
-keyed by a hash of their content, so the models of one compare-all share them and a lost worker
+as local. Its large arguments (the dataset of a training request) are scattered to every worker once
+for all the jobs that send them, so the models of one compare-all share them and a lost worker
 loses no input. Stop cancels the
 task: one not started never runs, and one running is abandoned (Dask cannot interrupt a thread), its
 result never read. A worker lost mid-task is Dask's to handle: the scheduler runs the task again on
@@ -12,12 +12,14 @@ another worker (up to its `allowed-failures`), and the results already read are 
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
 from typing import Any
 
-from distributed import Queue
+from dask.base import tokenize
+from distributed import Client, Future, Queue, get_worker, worker_client
 
 from mlcore import cluster
 from mlcore.jobs import Message, outcome, plain
@@ -32,6 +34,31 @@ def run_task(events: str, fn: Callable[..., Any], kwargs: dict, *args: Any) -> M
     return outcome(fn, queue.put, args, kwargs)
 
 
+_scattered: dict[str, tuple[Future, int]] = {}  # content token -> the data on the cluster, its users
+_scattered_lock = threading.Lock()
+
+
+def _share(client: Client, value: Any) -> tuple[str, Future]:
+    """`value` on every worker (losing one loses no input), scattered once however many jobs send
+    it: the models of one compare-all share their training request. Scattering the same key again
+    while tasks read it made workers miss it, so a key is scattered only while nobody holds it."""
+    token = f"{client.scheduler.address}/{tokenize(value)}"  # futures belong to one cluster
+    with _scattered_lock:
+        future, users = _scattered.get(token) or (client.scatter(value, hash=False, broadcast=True), 0)
+        _scattered[token] = (future, users + 1)
+        return token, future
+
+
+def _unshare(token: str) -> None:
+    """One job less needs the value: the last one lets the cluster forget it."""
+    with _scattered_lock:
+        future, users = _scattered[token]
+        if users > 1:
+            _scattered[token] = (future, users - 1)
+        else:
+            del _scattered[token]
+
+
 class ClusterTask:
     """One job's task on the cluster."""
 
@@ -39,15 +66,10 @@ class ClusterTask:
         client = cluster.client()
         name = f"{getattr(fn, '__name__', 'job')}-{uuid.uuid4().hex}"
         self._events = Queue(f"events-{name}", client=client)
-        # A copy on every worker, so losing one loses no input; held until the end, as a shared key's
-        # data lives while any task still needs it.
-        self._sent = [
-            arg if isinstance(arg, _INLINE) else client.scatter(arg, hash=True, broadcast=True)
-            for arg in args
-        ]
-        self._future = client.submit(
-            run_task, self._events.name, fn, kwargs, *self._sent, key=name, pure=False
-        )
+        self._shared = [_share(client, arg) for arg in args if not isinstance(arg, _INLINE)]
+        sent = iter(future for _, future in self._shared)
+        shipped = [arg if isinstance(arg, _INLINE) else next(sent) for arg in args]
+        self._future = client.submit(run_task, self._events.name, fn, kwargs, *shipped, key=name, pure=False)
 
     def messages(self) -> list[Message]:
         """The events reported since the last look, then how the task ended once it has."""
@@ -81,4 +103,30 @@ class ClusterTask:
         """Cancel the task (abandoned if it runs) and let go of its event queue."""
         self._future.cancel()
         self._events.close()
-        self._sent.clear()
+        for token, _ in self._shared:
+            _unshare(token)
+        self._shared.clear()
+
+
+def fan_out(fn: Callable[..., Any], count: int, *shared: Any) -> Iterator[Any]:
+    """`fn(i, *shared)` for i in range(count), each a task of its own, from inside a cluster task;
+    the results in order, each as soon as it and those before it are done.
+
+    The waiting task leaves its worker's thread pool meanwhile (`worker_client` secedes), so the
+    parts may run on its own worker too. Their inputs stay on this worker under keys of their own
+    (not the content keys of the job's inputs, which this task must not take over): a lost worker
+    that ran parts has them run again from here, and losing this worker reruns the whole task.
+    Closing the iterator early (a time budget ran out) cancels the parts not yet read.
+    """
+    here = [get_worker().address]
+    with worker_client() as client:
+        sent = [
+            arg if isinstance(arg, _INLINE) else client.scatter(arg, workers=here, hash=False)
+            for arg in shared
+        ]
+        parts = [client.submit(fn, i, *sent, pure=False) for i in range(count)]
+        try:
+            for part in parts:
+                yield part.result()
+        finally:
+            client.cancel([part for part in parts if not part.done()])

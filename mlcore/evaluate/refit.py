@@ -108,7 +108,7 @@ def out_of_fold(report: Report, run: Run, dataset: Dataset) -> OutOfFold:
         val_rows = s.split.train[val_pos]
         pipeline = _fit(clone(run.pipeline), s.X.iloc[fit_rows], s.y[fit_rows])
         y_pred, proba, decision, _ = predict(pipeline, s.X.iloc[val_rows])
-        pooled.add(val_rows, pipeline, y_pred, proba, decision)
+        pooled.add(val_rows, getattr(pipeline, "classes_", None), y_pred, proba, decision)
         report({"progress": (i + 1) / len(s.split.folds), "message": f"fold {i + 1} of {len(s.split.folds)}"})
     return pooled.pooled(dataset.frame.index.to_numpy(), s.y)
 

@@ -24,6 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
+from mlcore.cluster import inside_cluster_task
 from mlcore.metrics import score, target_counts
 from mlcore.schema import Task
 from mlcore.train.errors import TrainInputError, explain_failure
@@ -199,13 +200,13 @@ class FoldPredictions:
     def add(
         self,
         rows: np.ndarray,
-        pipeline: Any,
+        fold_classes: Any,
         y_pred: np.ndarray,
         proba: np.ndarray | None,
         decision: np.ndarray | None,
     ) -> None:
-        """One fold: the positions of its validation rows and what its model said about them."""
-        fold_classes = getattr(pipeline, "classes_", None)
+        """One fold: the positions of its validation rows, its model's classes (None for a regressor)
+        and what its model said about them."""
         if self.classes is not None and fold_classes is not None and list(fold_classes) != list(self.classes):
             proba = decision = None  # a fold missed a class: its scores cannot be pooled with the others
         self.classes = fold_classes if self.classes is None else self.classes
@@ -262,10 +263,7 @@ def cross_validate(
     y = dataset.frame[dataset.target].to_numpy()
     template = build_pipeline(dataset, request.prep, choice.key, choice.params, request.seed)
     result = CVResult()
-    with single_threaded():
-        _cross_validate(
-            template, X, y, split, cap, request.seed, classification, dataset.task, result, on_fold
-        )
+    _cross_validate(template, X, y, split, cap, request.seed, classification, dataset.task, result, on_fold)
     return result
 
 
@@ -281,19 +279,68 @@ def _cross_validate(
     result: CVResult,
     on_fold: OnFold | None,
 ) -> None:
-    for i, (fit_pos, val_pos) in enumerate(split.folds):
-        fit_rows = split.train[sample(fit_pos, y[split.train], cap, seed, classification)]
-        val_rows = split.train[val_pos]
-        pipeline = clone(template)
-        result.fit_times.append(_fit(pipeline, X.iloc[fit_rows], y[fit_rows], result.warnings))
-        y_pred, proba, decision, seconds = predict(pipeline, X.iloc[val_rows])
-        result.predict_times.append(seconds)
-        result.predictions.add(val_rows, pipeline, y_pred, proba, decision)
-        classes = getattr(pipeline, "classes_", None)
-        for name, value in score(task, y[val_rows], y_pred, proba, decision, classes).items():
+    """Each fold in turn here, or, inside a task on a Dask cluster, the folds as tasks of their own
+    (the same numbers: a fold's fit depends only on its rows and the seed)."""
+    count = len(split.folds)
+    inputs = (template, X, y, split, cap, seed, classification, task)
+    if inside_cluster_task() and count > 1:
+        from mlcore.cluster_tasks import fan_out
+
+        folds = fan_out(fit_fold, count, *inputs)
+    else:
+        folds = (fit_fold(i, *inputs) for i in range(count))
+    for i, fold in enumerate(folds):
+        result.fit_times.append(fold.fit_seconds)
+        result.predict_times.append(fold.predict_seconds)
+        result.warnings.extend(w for w in fold.warnings if w not in result.warnings)
+        result.predictions.add(fold.rows, fold.classes, fold.y_pred, fold.proba, fold.decision)
+        for name, value in fold.scores.items():
             result.fold_scores.setdefault(name, []).append(value)
         if on_fold:
-            on_fold(i + 1, len(split.folds) + 1)
+            on_fold(i + 1, count + 1)
+
+
+@dataclass
+class FoldOutcome:
+    """What one fold's fit gives: its validation rows, the model's predictions and scores for them,
+    its timings and notes (not the fitted model, which may be large and is not kept)."""
+
+    rows: np.ndarray
+    classes: Any
+    y_pred: np.ndarray
+    proba: np.ndarray | None
+    decision: np.ndarray | None
+    scores: dict[str, float]
+    fit_seconds: float
+    predict_seconds: float
+    warnings: list[str]
+
+
+def fit_fold(
+    i: int,
+    template: Any,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    split: Split,
+    cap: int | None,
+    seed: int,
+    classification: bool,
+    task: Task,
+) -> FoldOutcome:
+    """Fit a copy of `template` on fold `i`'s training rows and score its validation rows."""
+    fit_pos, val_pos = split.folds[i]
+    fit_rows = split.train[sample(fit_pos, y[split.train], cap, seed, classification)]
+    val_rows = split.train[val_pos]
+    pipeline = clone(template)
+    found: list[str] = []
+    with single_threaded():
+        fit_seconds = _fit(pipeline, X.iloc[fit_rows], y[fit_rows], found)
+        y_pred, proba, decision, predict_seconds = predict(pipeline, X.iloc[val_rows])
+    classes = getattr(pipeline, "classes_", None)
+    scores = score(task, y[val_rows], y_pred, proba, decision, classes)
+    return FoldOutcome(
+        val_rows, classes, y_pred, proba, decision, scores, fit_seconds, predict_seconds, found
+    )
 
 
 def train_model(

@@ -16,6 +16,10 @@ FOUNDATION = {
     "markup",
     "metrics",
     "jobs",
+    "job_queue",
+    "machine",
+    "cluster",
+    "cluster_tasks",
     "results",
     "worker_preload",
 }
