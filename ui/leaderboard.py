@@ -16,7 +16,6 @@ from mlcore.train.leaderboard import leaderboard
 from mlcore.train.runs import Run, RunStatus
 from mlcore.train.session import TrainingSnapshot
 from mlcore.workspace import Workspace
-from ui.server_status import queue_place
 
 # Symbols every Linux font has (DejaVu): emoji need a colour-emoji font classroom machines often lack.
 ICONS = {"queued": "○", "running": "↻", "ok": "✓", "failed": "✗", "timed out": "◷", "stopped": "■"}
@@ -49,7 +48,7 @@ def training_status(ws: Workspace, snapshot: TrainingSnapshot) -> None:
     """Progress while training runs (with Stop, and its place in line while the server is busy); a
     one-line summary once it is over."""
     if snapshot.running:
-        place = queue_place(snapshot)
+        place = snapshot.waiting
         if place:  # nothing moves yet: say why, and where the training stands
             st.info(
                 f"**{markdown_text(place[0].upper() + place[1:])}.** The server is busy with other jobs; "

@@ -13,22 +13,16 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from mlcore import cluster, job_queue
 from mlcore.cluster import ComputeStatus
-from mlcore.errors import MLCoreError
 from mlcore.formatting import plural, size
 from mlcore.job_queue import Load
 from mlcore.machine import usable_cores
 from mlcore.markup import markdown_text
 
-if TYPE_CHECKING:
-    from mlcore.train.session import TrainingSnapshot
-
-WAITING = "waiting for a free worker"  # how a queued job's message begins (mlcore.jobs, mlcore.job_queue)
 FRESH_SECONDS = 5.0  # how long a cluster's status is shown before it is asked again
 # A dashboard address as `mlcore.cluster` builds it: http, a host (a name, IPv4 or [IPv6]), a port, a path.
 _DASHBOARD = re.compile(r"https?://([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}/[A-Za-z0-9/_.\-]*")
@@ -47,13 +41,8 @@ _known_lock = threading.Lock()
 
 def server_status() -> None:
     """The panel: one caption, and a warning when the configured cluster cannot be used."""
-    try:
-        load = job_queue.shared().load()
-        status = compute_status(load.bound or usable_cores())
-    except MLCoreError as error:  # a malformed MLCORE_DASK_SCHEDULER: said here, on every page
-        st.caption("**Server**")
-        st.warning(markdown_text(f"{error.message} {error.hint}".strip()))
-        return
+    load = job_queue.shared().load()
+    status = compute_status(load.bound or usable_cores())
     st.caption(describe(status, load))
     if status.problem:
         st.warning(markdown_text(status.problem))
@@ -76,16 +65,6 @@ def describe(status: ComputeStatus, load: Load) -> str:
         jobs += f", from {plural(load.sessions, 'session')}"
     lines.append(jobs)
     return "  \n".join(lines)
-
-
-def queue_place(snapshot: TrainingSnapshot) -> str | None:
-    """While every worker of a running training waits for a slot on the server: the first one's place
-    in line, as `mlcore.job_queue.Place.describe` says it ("waiting for a free worker: next in line,
-    about 40 s"), which `TrainingSession` appends to its message after "; "; otherwise None."""
-    if not snapshot.running:
-        return None
-    _, _, place = snapshot.message.partition("; ")
-    return place if place.startswith(WAITING) else None
 
 
 def compute_status(local_workers: int) -> ComputeStatus:

@@ -9,7 +9,7 @@ from mlcore.formatting import plural
 from mlcore.markup import markdown_text
 from mlcore.settings import PRESETS, preset
 from mlcore.workspace import Workspace
-from ui.server_status import queue_place, server_status
+from ui.server_status import server_status
 
 SEEN_KEY = "sidebar_training_seen"  # (training, models finished, still running) at the last poll
 
@@ -57,7 +57,7 @@ def _training_status(workspace: Workspace) -> None:
     if seen is not None and seen[0] == now[0] and seen != now:  # not on a start: its click reran already
         st.rerun()
     if snapshot.running:
-        place = queue_place(snapshot)
+        place = snapshot.waiting
         text = (
             f"Training is {place}" if place else f"Training: {finished} of {len(snapshot.models)} models done"
         )

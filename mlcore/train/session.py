@@ -92,6 +92,7 @@ class TrainingSnapshot:
     message: str
     models: list[ModelProgress]
     runs: list[Run] = field(default_factory=list)
+    waiting: str | None = None  # while every worker waits for a slot on the server: the first's place
 
     @property
     def running(self) -> bool:
@@ -279,6 +280,10 @@ class TrainingSession:
         progress = sum(m.progress for m in self.models) / len(self.models)
         finished = sum(m.finished for m in self.models)
         message = f"{finished} of {len(self.models)} models finished"
+        waiting = None
         if self._workers and all(w.place for w in self._workers):  # the first in line is the first made
-            message = f"{message}; {self._workers[0].place}"
-        return TrainingSnapshot(state, self.elapsed, progress, message, list(self.models), list(self.runs))
+            waiting = self._workers[0].place
+            message = f"{message}; {waiting}"
+        return TrainingSnapshot(
+            state, self.elapsed, progress, message, list(self.models), list(self.runs), waiting
+        )
