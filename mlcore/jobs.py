@@ -13,20 +13,16 @@ place in line; its time budget counts from its start. Each worker may take a bou
 
 from __future__ import annotations
 
-import importlib.machinery
 import multiprocessing as mp
 import queue
 import signal
-import sys
 import threading
 import time
 import traceback
-import types
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from multiprocessing import forkserver
+from multiprocessing import forkserver, spawn
 from typing import TYPE_CHECKING, Any
 
 from mlcore import cluster, job_queue
@@ -40,7 +36,6 @@ if TYPE_CHECKING:
 # single-threaded process that imports the heavy libraries once and forks a worker in milliseconds.
 _CONTEXT = mp.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["mlcore.worker_preload"])
-_START_LOCK = threading.Lock()
 
 
 _warm_up_started = threading.Event()
@@ -55,11 +50,7 @@ def warm_up() -> None:
         return
     _warm_up_started.set()
 
-    def start() -> None:
-        with _main_module_not_rerun():
-            forkserver.ensure_running()
-
-    threading.Thread(target=start, name="forkserver-warm-up", daemon=True).start()
+    threading.Thread(target=forkserver.ensure_running, name="forkserver-warm-up", daemon=True).start()
 
 
 Report = Callable[[dict[str, Any]], None]
@@ -96,22 +87,21 @@ class JobSnapshot:
     expected_wait: float | None = None
 
 
-@contextmanager
-def _main_module_not_rerun() -> Iterator[None]:
-    """Start workers without re-running the app's entry script in them.
+def _preparation_without_main(name: str) -> dict[str, Any]:
+    """What multiprocessing tells a new process about this one, less this process's main module.
 
-    Streamlit (and AppTest) install app.py as `__main__`; multiprocessing would execute it again in
-    each new process. A stand-in `__main__` whose spec is named "__main__" makes it skip that step.
+    Streamlit (and AppTest) install app.py as `__main__`, which a new process would execute again
+    before its work. Streamlit sets `sys.modules["__main__"]` in other threads at every rerun, so
+    swapping it around a start raced with them; the main module is left out of what is sent instead.
     """
-    with _START_LOCK:
-        real_main = sys.modules["__main__"]
-        stand_in = types.ModuleType("__main__")
-        stand_in.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
-        sys.modules["__main__"] = stand_in
-        try:
-            yield
-        finally:
-            sys.modules["__main__"] = real_main
+    data = _get_preparation_data(name)
+    data.pop("init_main_from_path", None)
+    data.pop("init_main_from_name", None)
+    return data
+
+
+_get_preparation_data = spawn.get_preparation_data
+spawn.get_preparation_data = _preparation_without_main  # for every process this one starts
 
 
 def _worker(out: mp.Queue, memory_mb: int | None, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
@@ -181,8 +171,7 @@ class _Process:
             target=_worker, args=(self._queue, memory_mb, fn, args, kwargs), daemon=True
         )
         self._memory_mb = memory_mb
-        with _main_module_not_rerun():
-            self._process.start()
+        self._process.start()
 
     def messages(self) -> list[Message]:
         found = []

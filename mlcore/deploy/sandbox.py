@@ -42,7 +42,7 @@ from mlcore.deploy.checks import (
 )
 from mlcore.deploy.input_schema import FeatureSpec, ModelSchema
 from mlcore.errors import MLCoreError
-from mlcore.jobs import _CONTEXT, _main_module_not_rerun
+from mlcore.jobs import _CONTEXT
 from mlcore.machine import cap_address_space
 from mlcore.schema import Task
 from mlcore.train.run_data import feature_kinds
@@ -250,8 +250,7 @@ class _Worker:
         self._process = _CONTEXT.Process(
             target=_serve, args=(child, limits), name="mlcore-model", daemon=True
         )
-        with _main_module_not_rerun():
-            self._process.start()
+        self._process.start()
         child.close()
         self._limits = limits
         self._finalizer = weakref.finalize(self, _end, self._process, self._conn)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import time
+import types
+from multiprocessing import spawn
 
 from jobs_helpers import count_to, fail_plainly, sleep_then_touch, take_all
 
@@ -50,3 +53,23 @@ def test_a_queue_can_be_passed_to_the_worker():
     for item in [3, 1, 2, None]:
         tasks.put(item)
     assert Job(take_all, tasks).wait(timeout=60).result == [3, 1, 2]
+
+
+def test_a_rerun_setting_main_while_a_job_starts_does_not_run_the_app_in_the_worker(monkeypatch, tmp_path):
+    """Streamlit sets `sys.modules["__main__"]` to app.py whenever a session's rerun starts, from its
+    own thread. One landing while another session's job started made the worker run app.py first."""
+    marker = tmp_path / "ran.txt"
+    app = tmp_path / "fake_app.py"
+    app.write_text(f"open({str(marker)!r}, 'w').write('the app ran in the worker')\n")
+    rerun_main = types.ModuleType("__main__")
+    rerun_main.__file__ = str(app)
+    prepare = spawn.get_preparation_data
+
+    def rerun_starts_meanwhile(name: str) -> dict:
+        monkeypatch.setitem(sys.modules, "__main__", rerun_main)
+        return prepare(name)
+
+    monkeypatch.setattr(spawn, "get_preparation_data", rerun_starts_meanwhile)
+    snapshot = Job(count_to, 3).wait(timeout=60)
+    assert snapshot.state is JobState.DONE and snapshot.result == 3
+    assert not marker.exists()
