@@ -14,6 +14,7 @@ place in line; its time budget counts from its start. Each worker may take a bou
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
 import signal
 import threading
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 # single-threaded process that imports the heavy libraries once and forks a worker in milliseconds.
 _CONTEXT = mp.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["mlcore.worker_preload"])
+WORKER_NICENESS = 10  # added to a worker's niceness: the server's threads go first
 
 
 _warm_up_started = threading.Event()
@@ -110,6 +112,9 @@ def _worker(out: mp.Queue, memory_mb: int | None, fn: Callable[..., Any], args: 
 
     if memory_mb is not None:
         cap_address_space(memory_mb << 20)
+    # Below the server in the scheduler's eyes: the pages of every session stay responsive while the
+    # workers take the cores, which they still get whole whenever the server is idle.
+    os.nice(WORKER_NICENESS)
     out.put(outcome(fn, report, args, kwargs, memory_mb))
 
 

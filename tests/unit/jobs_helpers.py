@@ -56,3 +56,8 @@ def hog_memory(report, megabytes: int) -> int:
 def die_by_signal(report, signum: int) -> None:
     """End the worker without a word, as the kernel's out-of-memory killer or a crash would."""
     os.kill(os.getpid(), signum)
+
+
+def niceness(report) -> int:
+    """The worker's own niceness (0 for a normal process, up to 19)."""
+    return os.nice(0)

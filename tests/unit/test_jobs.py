@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 import time
 import types
 from multiprocessing import spawn
 
-from jobs_helpers import count_to, fail_plainly, sleep_then_touch, take_all
+from jobs_helpers import count_to, fail_plainly, niceness, sleep_then_touch, take_all
 
-from mlcore.jobs import Job, JobState
+from mlcore.jobs import WORKER_NICENESS, Job, JobState
 
 
 def test_result_and_progress_events_come_back():
@@ -73,3 +74,9 @@ def test_a_rerun_setting_main_while_a_job_starts_does_not_run_the_app_in_the_wor
     snapshot = Job(count_to, 3).wait(timeout=60)
     assert snapshot.state is JobState.DONE and snapshot.result == 3
     assert not marker.exists()
+
+
+def test_workers_yield_the_cores_to_the_server():
+    """A class's training must not make every session's page wait: workers run at a lower priority."""
+    snapshot = Job(niceness).wait(timeout=60)
+    assert snapshot.result == min(19, os.nice(0) + WORKER_NICENESS)
