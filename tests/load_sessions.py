@@ -127,35 +127,25 @@ def concurrent_apptests() -> Iterator[None]:
     """Let AppTests run at the same time in threads of this process, each as its own session of one
     server (see the module's docstring); everything is put back on exit."""
     rerun_like_the_server()  # every rerun runs app.py first, as on the server (idempotent)
-    saved = (
-        app_test.LocalScriptRunner,
-        app_test.Runtime,
-        app_test.ScriptCache,
-        local_script_runner.ScriptCache,
-        app_test.patch_config_options,
-        local_script_runner.require_widgets_deltas,
-        Runtime._instance,
-    )
     scripts = ScriptCache()
-    app_test.LocalScriptRunner = _SessionRunner
-    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: scripts
-    app_test.Runtime = _RunsOwnRuntime
-    app_test.patch_config_options = lambda overrides: nullcontext()
-    local_script_runner.require_widgets_deltas = _wait_for_run
-    Runtime._instance = _server_runtime()
+    patches = [
+        (app_test, "LocalScriptRunner", _SessionRunner),
+        (app_test, "ScriptCache", lambda: scripts),
+        (local_script_runner, "ScriptCache", lambda: scripts),
+        (app_test, "Runtime", _RunsOwnRuntime),
+        (app_test, "patch_config_options", lambda overrides: nullcontext()),
+        (local_script_runner, "require_widgets_deltas", _wait_for_run),
+        (Runtime, "_instance", _server_runtime()),
+    ]
+    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
+    for owner, name, value in patches:
+        setattr(owner, name, value)
     try:
         with patch_config_options({"global.appTest": True}):
             yield
     finally:
-        (
-            app_test.LocalScriptRunner,
-            app_test.Runtime,
-            app_test.ScriptCache,
-            local_script_runner.ScriptCache,
-            app_test.patch_config_options,
-            local_script_runner.require_widgets_deltas,
-            Runtime._instance,
-        ) = saved
+        for owner, name, value in saved:
+            setattr(owner, name, value)
 
 
 # ---------- the server: its memory and its job queue ----------
