@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from apptest_support import rerun_like_the_server
 
-pytest_plugins = ["postgres_server"]  # the session's PostgreSQL server, for the database-source tests
+pytest_plugins = ["postgres_server", "dask_cluster"]  # PostgreSQL server (database tests); Dask clusters
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "data" / "bad"
