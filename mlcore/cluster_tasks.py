@@ -2,18 +2,23 @@
 reads a worker process on this machine: the events it reports, how it ended, and an end on demand.
 
 The task reports through a `distributed.Queue` named for it, so progress on the page looks the same
-as local. Its large arguments (the dataset of a training request) are scattered to every worker once
-for all the jobs that send them, so the models of one compare-all share them and a lost worker
-loses no input. Stop cancels the
-task: one not started never runs, and one running is abandoned (Dask cannot interrupt a thread), its
-result never read. A worker lost mid-task is Dask's to handle: the scheduler runs the task again on
-another worker (up to its `allowed-failures`), and the results already read are kept by the job.
+as local. Its large arguments (the dataset of a training request) go to the cluster once for all the
+jobs that send them, so the models of one compare-all share them. Stop cancels the task: one not
+started never runs, and one running is abandoned (Dask cannot interrupt a thread), its result never
+read. A worker lost mid-task is Dask's to handle: the scheduler runs the task again on another worker
+(up to its `allowed-failures`), and the results already read are kept by the job.
+
+Inputs are tasks (`job_input`) rather than scattered data: the scheduler keeps each one's value in
+its spec and computes it again when the worker holding it is lost. Scattered data has no such
+recipe, and Dask's memory manager keeps a single copy of it, so losing that worker lost the input
+of every job still to run.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
 from typing import Any
@@ -24,7 +29,7 @@ from distributed import Client, Future, Queue, get_worker, worker_client
 from mlcore import cluster
 from mlcore.jobs import Message, outcome, plain
 
-# Sent inline with the task, not scattered: small values, and containers (Dask would scatter each item).
+# Sent inline with the task: small values, and containers (Dask would look inside them for futures).
 _INLINE = (bool, int, float, str, bytes, type(None), list, tuple, dict)
 
 
@@ -34,29 +39,40 @@ def run_task(events: str, fn: Callable[..., Any], kwargs: dict, *args: Any) -> M
     return outcome(fn, queue.put, args, kwargs)
 
 
-_scattered: dict[str, tuple[Future, int]] = {}  # content token -> the data on the cluster, its users
-_scattered_lock = threading.Lock()
+def job_input(value: Any) -> Any:
+    """The task that holds a job's input: it gives back the value it was sent with."""
+    return value
+
+
+def _as_task(client: Client, value: Any, **where: Any) -> Future:
+    """`value` as a `job_input` task (see the module's docstring)."""
+    with warnings.catch_warnings():  # a table is meant to travel inside this one task's spec
+        warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
+        return client.submit(job_input, value, pure=False, **where)
+
+
+_inputs: dict[str, tuple[Future, int]] = {}  # content token -> the input on the cluster, its users
+_inputs_lock = threading.Lock()
 
 
 def _share(client: Client, value: Any) -> tuple[str, Future]:
-    """`value` on every worker (losing one loses no input), scattered once however many jobs send
-    it: the models of one compare-all share their training request. Scattering the same key again
-    while tasks read it made workers miss it, so a key is scattered only while nobody holds it."""
+    """`value` on the cluster once however many jobs send it: the models of one compare-all share
+    their training request. It is sent again only once no job holds it."""
     token = f"{client.scheduler.address}/{tokenize(value)}"  # futures belong to one cluster
-    with _scattered_lock:
-        future, users = _scattered.get(token) or (client.scatter(value, hash=False, broadcast=True), 0)
-        _scattered[token] = (future, users + 1)
+    with _inputs_lock:
+        future, users = _inputs.get(token) or (_as_task(client, value), 0)
+        _inputs[token] = (future, users + 1)
         return token, future
 
 
 def _unshare(token: str) -> None:
     """One job less needs the value: the last one lets the cluster forget it."""
-    with _scattered_lock:
-        future, users = _scattered[token]
+    with _inputs_lock:
+        future, users = _inputs[token]
         if users > 1:
-            _scattered[token] = (future, users - 1)
+            _inputs[token] = (future, users - 1)
         else:
-            del _scattered[token]
+            del _inputs[token]
 
 
 class ClusterTask:
@@ -113,17 +129,13 @@ def fan_out(fn: Callable[..., Any], count: int, *shared: Any) -> Iterator[Any]:
     the results in order, each as soon as it and those before it are done.
 
     The waiting task leaves its worker's thread pool meanwhile (`worker_client` secedes), so the
-    parts may run on its own worker too. Their inputs stay on this worker under keys of their own
-    (not the content keys of the job's inputs, which this task must not take over): a lost worker
-    that ran parts has them run again from here, and losing this worker reruns the whole task.
+    parts may run on its own worker too. Their inputs are `job_input` tasks, computed on this worker:
+    a lost worker costs only the parts it ran, run again; losing this one reruns the whole task.
     Closing the iterator early (a time budget ran out) cancels the parts not yet read.
     """
     here = [get_worker().address]
     with worker_client() as client:
-        sent = [
-            arg if isinstance(arg, _INLINE) else client.scatter(arg, workers=here, hash=False)
-            for arg in shared
-        ]
+        sent = [arg if isinstance(arg, _INLINE) else _as_task(client, arg, workers=here) for arg in shared]
         parts = [client.submit(fn, i, *sent, pure=False) for i in range(count)]
         try:
             for part in parts:
