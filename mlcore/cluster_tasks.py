@@ -30,6 +30,7 @@ from mlcore import cluster
 from mlcore.jobs import Message, outcome, plain
 
 # Sent inline with the task: small values, and containers (Dask would look inside them for futures).
+PARTS_FIRST = 1  # the priority of a job's parts (Dask's default is 0)
 _INLINE = (bool, int, float, str, bytes, type(None), list, tuple, dict)
 
 
@@ -135,8 +136,13 @@ def fan_out(fn: Callable[..., Any], count: int, *shared: Any) -> Iterator[Any]:
     """
     here = [get_worker().address]
     with worker_client() as client:
-        sent = [arg if isinstance(arg, _INLINE) else _as_task(client, arg, workers=here) for arg in shared]
-        parts = [client.submit(fn, i, *sent, pure=False) for i in range(count)]
+        sent = [
+            arg if isinstance(arg, _INLINE) else _as_task(client, arg, workers=here, priority=PARTS_FIRST)
+            for arg in shared
+        ]
+        # Before any job still waiting: a started job finishes first, as on this machine, instead of
+        # every job starting and the slowest one's last part running alone at the end.
+        parts = [client.submit(fn, i, *sent, pure=False, priority=PARTS_FIRST) for i in range(count)]
         try:
             for part in parts:
                 yield part.result()

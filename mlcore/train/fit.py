@@ -249,12 +249,19 @@ class CVResult:
 
 
 def cross_validate(
-    request: TrainRequest, choice: ModelChoice, split: Split, on_fold: OnFold | None = None
+    request: TrainRequest,
+    choice: ModelChoice,
+    split: Split,
+    on_fold: OnFold | None = None,
+    spread: bool = False,
 ) -> CVResult:
     """Fit the whole pipeline on each fold's training rows and score its validation rows.
 
     Raises whatever the model raises; `on_fold(done, total)` is called after each fold and may raise
-    to abandon the work (tuning uses that for its time budget).
+    to abandon the work (tuning uses that for its time budget). With `spread`, inside a task on a Dask
+    cluster, the folds are tasks of their own (the same numbers: a fold's fit depends only on its
+    rows and the seed); for work that leaves the cluster's threads idle otherwise (one model, a
+    search), as it only slows down work that fills them.
     """
     dataset = request.dataset
     cap = get_model(dataset.task, choice.key).sample_cap if choice.capped else None
@@ -263,27 +270,17 @@ def cross_validate(
     y = dataset.frame[dataset.target].to_numpy()
     template = build_pipeline(dataset, request.prep, choice.key, choice.params, request.seed)
     result = CVResult()
-    _cross_validate(template, X, y, split, cap, request.seed, classification, dataset.task, result, on_fold)
+    inputs = (template, X, y, split, cap, request.seed, classification, dataset.task)
+    _cross_validate(inputs, len(split.folds), result, on_fold, spread)
     return result
 
 
 def _cross_validate(
-    template: Any,
-    X: pd.DataFrame,
-    y: np.ndarray,
-    split: Split,
-    cap: int | None,
-    seed: int,
-    classification: bool,
-    task: Task,
-    result: CVResult,
-    on_fold: OnFold | None,
+    inputs: tuple, count: int, result: CVResult, on_fold: OnFold | None, spread: bool
 ) -> None:
-    """Each fold in turn here, or, inside a task on a Dask cluster, the folds as tasks of their own
-    (the same numbers: a fold's fit depends only on its rows and the seed)."""
-    count = len(split.folds)
-    inputs = (template, X, y, split, cap, seed, classification, task)
-    if inside_cluster_task() and count > 1:
+    """The `count` folds in turn here, or spread over the cluster (`cross_validate`); `inputs` are
+    `fit_fold`'s arguments after the fold's number."""
+    if spread and inside_cluster_task() and count > 1:
         from mlcore.cluster_tasks import fan_out
 
         folds = fan_out(fit_fold, count, *inputs)
@@ -344,7 +341,11 @@ def fit_fold(
 
 
 def train_model(
-    request: TrainRequest, choice: ModelChoice, split: Split | None = None, on_fold: OnFold | None = None
+    request: TrainRequest,
+    choice: ModelChoice,
+    split: Split | None = None,
+    on_fold: OnFold | None = None,
+    spread: bool = False,
 ) -> Run:
     """Cross-validate, refit on the whole training part, score the holdout: one `Run`."""
     started = time.perf_counter()
@@ -359,7 +360,7 @@ def train_model(
     cv = CVResult()
     n_steps = len(split.folds) + 1
     try:
-        cv = cross_validate(request, choice, split, on_fold)
+        cv = cross_validate(request, choice, split, on_fold, spread)
         train_rows = split.train[
             sample(np.arange(len(split.train)), y[split.train], cap, request.seed, classification)
         ]

@@ -173,7 +173,9 @@ def tune(report: Any, request: TrainRequest, spec: TuneSpec) -> TuneResult:
         begun = time.monotonic()
         status, message, scores = "ok", "", []
         try:
-            cv = cross_validate(request, ModelChoice(spec.model_key, chosen), split, check_time)
+            # Trials follow one another (the seeded search picks each from those before); on a cluster
+            # each trial's folds run side by side.
+            cv = cross_validate(request, ModelChoice(spec.model_key, chosen), split, check_time, spread=True)
             scores = cv.fold_scores.get(metric, [])
             value, std = cv.mean(metric), cv.std(metric)
         except _OutOfTime:

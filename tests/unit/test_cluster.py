@@ -98,17 +98,50 @@ def scheduler_tasks(prefix: str) -> dict[str, str]:
     return cluster.client().run_on_scheduler(held)
 
 
+def finished_tasks(kind: str) -> int:
+    """How many tasks whose key starts with `kind` (a function's name) the scheduler has seen finish."""
+
+    def count(dask_scheduler) -> int:
+        prefix = dask_scheduler.task_prefixes.get(kind)
+        return 0 if prefix is None else prefix.state_counts["memory"]
+
+    return cluster.client().run_on_scheduler(count)
+
+
 # ---------- a compare-all on the cluster ----------
 
 
 def test_compare_all_on_a_local_cluster_equals_the_local_run(local_cluster, penguins_request, local_penguins):
     with jobs_on_cluster(local_cluster.scheduler_address):
+        models, folds = finished_tasks("train_worker"), finished_tasks("fit_fold")
         session = TrainingSession(penguins_request)
         assert session.on_cluster and session.n_workers == 11  # one task per model
+        assert not session.spread_folds  # eleven models fill two threads: folds as tasks would only cost
         snapshot = session.wait(WAIT)
+        assert finished_tasks("train_worker") - models == 11 and finished_tasks("fit_fold") == folds
     assert snapshot.state == "done", [(m.key, m.state, m.message) for m in snapshot.models]
     assert [m.state for m in snapshot.models] == ["ok"] * 11, [(m.key, m.message) for m in snapshot.models]
     assert_same_models(local_penguins.runs, snapshot.runs, penguins_request.dataset)
+
+
+def test_one_model_on_the_cluster_spreads_its_folds_and_equals_the_local_run(
+    local_cluster, penguins_request, local_penguins
+):
+    one = TrainRequest(
+        penguins_request.dataset,
+        models=(ModelChoice("random_forest"),),
+        split=penguins_request.split,
+        seed=SEED,
+    )
+    with jobs_on_cluster(local_cluster.scheduler_address):
+        folds = finished_tasks("fit_fold")
+        session = TrainingSession(one)
+        assert session.spread_folds  # one model, two threads: its folds run side by side
+        snapshot = session.wait(WAIT)
+        assert finished_tasks("fit_fold") - folds == one.split.cv_folds
+    assert snapshot.state == "done" and snapshot.runs[0].status is RunStatus.OK, snapshot.runs[0].message
+    here = [r for r in local_penguins.runs if r.model_key == "random_forest"]
+    assert_same_models(here, snapshot.runs, one.dataset)
 
 
 def test_a_worker_lost_mid_run_costs_nothing_but_its_task(cli_cluster, penguins_request, local_penguins):
@@ -242,7 +275,9 @@ def test_tuning_on_the_cluster_finds_what_it_finds_locally(local_cluster):
     with jobs_here():
         here = Job(tune, request, spec).wait(WAIT)
     with jobs_on_cluster(local_cluster.scheduler_address):
+        folds = finished_tasks("fit_fold")
         there = Job(tune, request, spec).wait(WAIT)
+        assert finished_tasks("fit_fold") - folds == 4 * 3  # each trial's three folds as tasks
     assert here.state is JobState.DONE and there.state is JobState.DONE, there.error
     local, remote = here.result, there.result
     assert remote.best.params == local.best.params and remote.best_score == local.best_score
