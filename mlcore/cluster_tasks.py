@@ -17,6 +17,7 @@ of every job still to run.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -30,6 +31,7 @@ from mlcore import cluster
 from mlcore.jobs import Message, outcome, plain
 
 # Sent inline with the task: small values, and containers (Dask would look inside them for futures).
+ASK_SECONDS = 0.5  # the least time between two asks for a running task's events
 PARTS_FIRST = 1  # the priority of a job's parts (Dask's default is 0)
 _INLINE = (bool, int, float, str, bytes, type(None), list, tuple, dict)
 
@@ -83,14 +85,21 @@ class ClusterTask:
         client = cluster.client()
         name = f"{getattr(fn, '__name__', 'job')}-{uuid.uuid4().hex}"
         self._events = Queue(f"events-{name}", client=client)
+        self._asked = 0.0  # when the scheduler was last asked for events (time.monotonic)
         self._shared = [_share(client, arg) for arg in args if not isinstance(arg, _INLINE)]
         sent = iter(future for _, future in self._shared)
         shipped = [arg if isinstance(arg, _INLINE) else next(sent) for arg in args]
         self._future = client.submit(run_task, self._events.name, fn, kwargs, *shipped, key=name, pure=False)
 
     def messages(self) -> list[Message]:
-        """The events reported since the last look, then how the task ended once it has."""
+        """The events reported since the last look, then how the task ended once it has. While it
+        runs, the scheduler is asked at most every `ASK_SECONDS`: a page, the server's queue and a
+        waiting command all poll, and each ask is a round trip that takes the workers' cores."""
         ended = self._future.done()  # looked at first: every event of a finished task is queued by then
+        now = time.monotonic()
+        if not ended and now - self._asked < ASK_SECONDS:
+            return []
+        self._asked = now
         found: list[Message] = [("event", event) for event in self._events.get(batch=True)]
         if ended:
             found.append(self._ending())
