@@ -76,6 +76,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TRAIN_PAGE = "pages/train.py"
 IN_LINE = "in line"  # how the page words a waiting job's place ("number 3 in line", "next in line")
 DONE = "Last training:"  # the label of the summary the Train page shows once a training is over
+CLICK_EVERY = 5.0  # seconds between a simulated student's clicks while browser-like polling waits
 _FORK_SERVER = "multiprocessing.forkserver"  # in the fork server's command line
 
 
@@ -313,9 +314,13 @@ def simulate_session(
     click_at: threading.Barrier | None,
     poll: float,
     deadline: float,
+    browser_polls: bool = False,
 ) -> None:
     """One student, from opening the app (`at`, not run yet) to a complete leaderboard; what happened
-    goes to `record`."""
+    goes to `record`. Every `poll` seconds while it trains, the whole page reruns, or, with
+    `browser_polls`, what a browser asks of the server: its live fragments' work (the training's
+    poll) each time, and a whole-page rerun when a model has ended (the sidebar's fragment asks for
+    one) and every `CLICK_EVERY` seconds (a student's click)."""
     try:
         _timed(record, at, "open")  # the start page: Data
         record.owner = session_id(at)
@@ -340,12 +345,21 @@ def simulate_session(
             click_at.wait()  # the class presses Train together
         record.clicked = time.monotonic()
         _timed(record, at, "click Train", _train_button(at).click())
+        workspace, seen, polled = at.session_state["workspace"], None, time.monotonic()
         while record.finished is None and time.monotonic() < deadline:
             if any(e.label.startswith(DONE) for e in at.expander):
                 record.finished = record.reruns[-1].started + record.reruns[-1].seconds
                 break
-            time.sleep(max(0.0, record.reruns[-1].started + poll - time.monotonic()))
-            _timed(record, at, "poll")
+            time.sleep(max(0.0, polled + poll - time.monotonic()))
+            polled = time.monotonic()
+            if not browser_polls:
+                _timed(record, at, "poll")
+                continue
+            snapshot = workspace.poll_training()  # the server's work of the page's live fragments
+            now = (sum(m.finished for m in snapshot.models), snapshot.running)
+            if now != seen or polled - record.reruns[-1].started >= CLICK_EVERY:
+                seen = now  # the sidebar's fragment reruns the page when a model ends; a user clicks
+                _timed(record, at, "rerun")
         if record.finished is None:
             record.errors.append(f"the training had not finished after {deadline - record.clicked:.0f} s")
         record.board = _leaderboard(at)
@@ -413,6 +427,7 @@ def run_class(
     poll: float = 1.0,
     limit: float = 1800.0,
     timeout: float = 120.0,
+    browser_polls: bool = False,
 ) -> ClassResult:
     """Run `sessions` simulated sessions at once on this process's job queue and return what happened.
 
@@ -420,6 +435,7 @@ def run_class(
     is a fresh one with the server's limits (`job_limits()`), or at most `bound` jobs at once. With
     `together`, every session presses Train at the same moment once all are ready; otherwise session i
     opens the app `i * arrival` seconds after the first and presses Train as soon as it is ready.
+    Each session polls as `simulate_session` says (`browser_polls`), every `poll` seconds.
     Each session gives up `limit` seconds after the start; each page run may take `timeout` s. The
     server is warmed first (`_warm_server`), so the memory baseline holds the app and the fork server.
     """
@@ -445,7 +461,7 @@ def run_class(
             def student(record: SessionRecord, at: AppTest) -> None:
                 if not together:
                     time.sleep(record.index * arrival)
-                simulate_session(record, at, models, barrier, poll, deadline)
+                simulate_session(record, at, models, barrier, poll, deadline, browser_polls)
                 if barrier is not None and record.clicked is None:
                     barrier.abort()  # this session failed before the click: release the others
 
