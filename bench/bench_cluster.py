@@ -79,7 +79,7 @@ if __name__ == "__main__":
     begun = time.perf_counter()
     # Workers as the README advises for training: without Dask's sampling profiler, which interrupts
     # every task thread each 10 ms, and without the nanny's MALLOC_TRIM_THRESHOLD_, which turns off
-    # glibc's adaptive allocation of large arrays (1.24x the local time with both, 1.01x without).
+    # glibc's adaptive allocation of large arrays (1.15x the local time with both, 1.01x without).
     dask.config.set(
         {
             "distributed.worker.profile.enabled": False,
