@@ -16,6 +16,7 @@ of every job still to run.
 
 from __future__ import annotations
 
+import pickle
 import threading
 import time
 import uuid
@@ -30,9 +31,9 @@ from distributed import Client, Future, Queue, get_worker, worker_client
 from mlcore import cluster
 from mlcore.jobs import Message, outcome, plain
 
-# Sent inline with the task: small values, and containers (Dask would look inside them for futures).
 ASK_SECONDS = 0.5  # the least time between two asks for a running task's events
 PARTS_FIRST = 1  # the priority of a job's parts (Dask's default is 0)
+# Sent inline with the task: small values, and containers (Dask would look inside them for futures).
 _INLINE = (bool, int, float, str, bytes, type(None), list, tuple, dict)
 
 
@@ -47,11 +48,11 @@ def job_input(value: Any) -> Any:
     return value
 
 
-def _as_task(client: Client, value: Any, **where: Any) -> Future:
-    """`value` as a `job_input` task (see the module's docstring)."""
+def _as_task(client: Client, value: Any, **submit: Any) -> Future:
+    """`value` as a `job_input` task (see the module's docstring); `submit` as `Client.submit` takes."""
     with warnings.catch_warnings():  # a table is meant to travel inside this one task's spec
         warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
-        return client.submit(job_input, value, pure=False, **where)
+        return client.submit(job_input, value, pure=False, **submit)
 
 
 _inputs: dict[str, tuple[Future, int]] = {}  # content token -> the input on the cluster, its users
@@ -86,10 +87,23 @@ class ClusterTask:
         name = f"{getattr(fn, '__name__', 'job')}-{uuid.uuid4().hex}"
         self._events = Queue(f"events-{name}", client=client)
         self._asked = 0.0  # when the scheduler was last asked for events (time.monotonic)
-        self._shared = [_share(client, arg) for arg in args if not isinstance(arg, _INLINE)]
-        sent = iter(future for _, future in self._shared)
-        shipped = [arg if isinstance(arg, _INLINE) else next(sent) for arg in args]
-        self._future = client.submit(run_task, self._events.name, fn, kwargs, *shipped, key=name, pure=False)
+        self._shared: list[tuple[str, Future]] = []
+        try:
+            self._shared.extend(_share(client, arg) for arg in args if not isinstance(arg, _INLINE))
+            sent = iter(future for _, future in self._shared)
+            shipped = [arg if isinstance(arg, _INLINE) else next(sent) for arg in args]
+            self._future = client.submit(
+                run_task, self._events.name, fn, kwargs, *shipped, key=name, pure=False
+            )
+        except (TypeError, pickle.PicklingError) as error:  # an argument that cannot travel (a lock)
+            self._release()
+            raise cluster.ClusterError(
+                "The job's inputs could not be sent to the Dask cluster.",
+                f"This job cannot run there; unset {cluster.SCHEDULER_VARIABLE} to run it on this machine.",
+            ) from error
+        except BaseException:  # not sent (a lost scheduler): hold nothing
+            self._release()
+            raise
 
     def messages(self) -> list[Message]:
         """The events reported since the last look, then how the task ended once it has. While it
@@ -126,8 +140,12 @@ class ClusterTask:
         return plain("The cluster task ended without a word.", "Start it again.")
 
     def end(self) -> None:
-        """Cancel the task (abandoned if it runs) and let go of its event queue."""
+        """Cancel the task (abandoned if it runs) and let go of what it held."""
         self._future.cancel()
+        self._release()
+
+    def _release(self) -> None:
+        """Let go of the event queue and of the shared inputs."""
         self._events.close()
         for token, _ in self._shared:
             _unshare(token)

@@ -12,6 +12,7 @@ the same seed.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -19,7 +20,7 @@ import pytest
 from dask_cluster import free_port, jobs_here, jobs_on_cluster, row_count, slow_row_count
 from jobs_helpers import count_to, fail_plainly, sleep_then_touch
 
-from mlcore import cluster, job_queue
+from mlcore import cluster, cluster_tasks, job_queue
 from mlcore.data.samples import load_sample
 from mlcore.errors import SettingsError
 from mlcore.evaluate import refit
@@ -352,3 +353,13 @@ def test_the_status_panel_and_the_server_queue_see_the_clusters_workers(local_cl
     assert status.dashboard == (f"http://127.0.0.1:{port}/status" if port else None)
     assert threads == 2 and queue.limits == made.limits == JobLimits(2, None)
     assert made.load().bound == 2
+
+
+def test_a_job_that_cannot_be_sent_fails_plainly_and_holds_nothing(local_cluster):
+    """An argument that cannot travel (a lock): the job fails at its start with the reason, and the
+    inputs it had shared with the cluster are let go."""
+    with jobs_on_cluster(local_cluster.scheduler_address):
+        snapshot = Job(row_count, threading.Lock()).wait(WAIT)
+    assert snapshot.state is JobState.FAILED
+    assert snapshot.error == "The job's inputs could not be sent to the Dask cluster."
+    assert cluster_tasks._inputs == {}
