@@ -72,3 +72,26 @@ def load_sample(tab, title: str) -> None:
     tab.get_by_role("button", name="Load sample").click()
     expect(tab.get_by_test_id("stSidebar").get_by_text(title)).to_be_visible()
     wait_for_app(tab)
+
+
+def open_tab(tab, name: str, shows, attempts: int = 3) -> None:
+    """Open the tab `name` in the main area and wait until `shows(panel)`, a locator in its panel, is
+    visible.
+
+    The app draws only the open tab, in the rerun its click starts; a click that lands while a
+    fragment reruns can lose that rerun, leaving the tab open and empty. Like a person, open another
+    tab and come back.
+    """
+    main = tab.get_by_test_id("stMain")
+    wanted = main.get_by_role("tab", name=name, exact=True)
+    for _ in range(attempts):
+        wanted.click()
+        wait_for_app(tab)
+        try:
+            expect(shows(main.get_by_role("tabpanel", name=name))).to_be_visible(timeout=10_000)
+        except AssertionError:
+            main.get_by_role("tab").filter(has_not_text=name).first.click()
+            wait_for_app(tab)
+            continue
+        return
+    raise AssertionError(f"the {name!r} tab showed nothing after {attempts} clicks")

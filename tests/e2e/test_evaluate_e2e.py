@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import add_option, go_to, load_sample, wait_for_app
+from browser_helpers import add_option, go_to, load_sample, open_tab, wait_for_app
 from playwright.sync_api import expect
 
 TRAIN_TIMEOUT = 240_000  # ms: two models with 5-fold CV in worker processes on a busy two-core machine
@@ -37,8 +37,10 @@ def test_compare_two_models_and_move_the_threshold(page):
     holdout = main.get_by_test_id("stDataFrame").nth(1)
     expect(holdout).to_be_visible()
 
-    page.get_by_role("tab", name="Confusion matrices").click()
-    wait_for_app(page)
+    def chart(panel):
+        return panel.get_by_test_id("stPlotlyChart").first
+
+    open_tab(page, "Confusion matrices", chart)
     # The tab's own panel: the Scores tab's chart can linger for a moment while the page reruns.
     grid = main.get_by_role("tabpanel", name="Confusion matrices").get_by_test_id("stPlotlyChart")
     expect(grid).to_have_count(1)  # one figure: a matrix per model, side by side
@@ -46,9 +48,8 @@ def test_compare_two_models_and_move_the_threshold(page):
     expect(grid).to_contain_text("Decision tree")
     expect(grid).to_contain_text("malignant")  # labelled with the original class names
 
-    page.get_by_role("tab", name="Threshold").click()
-    wait_for_app(page)
-    matrix = main.get_by_test_id("stPlotlyChart").first
+    open_tab(page, "Threshold", chart)
+    matrix = chart(main.get_by_role("tabpanel", name="Threshold"))
     expect(matrix).to_contain_text("At threshold 0.500")
     before = _chart_text(matrix)
     slider = main.get_by_test_id("stSlider").locator('input[type="range"]')
