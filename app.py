@@ -9,7 +9,7 @@ os.environ.setdefault("YDATA_PROFILING_NO_ANALYTICS", "True")  # no telemetry fr
 
 import streamlit as st
 
-from mlcore.cluster import scheduler_address
+from mlcore.compute.cluster import scheduler_address
 from mlcore.errors import SettingsError
 from mlcore.settings import job_limits, memory_limit_from_env, preset
 
@@ -27,8 +27,8 @@ except SettingsError as error:
     st.navigation([st.Page(lambda: st.error(message), title="Setting")], position="hidden").run()
     st.stop()
 
-from mlcore.job_queue import identify_owners  # noqa: E402
-from mlcore.jobs import warm_up  # noqa: E402
+from mlcore.compute.job_queue import identify_owners  # noqa: E402
+from mlcore.compute.jobs import warm_up  # noqa: E402
 from ui.lesson_player import lesson_banner, presentation_switch  # noqa: E402
 from ui.navigation import sections  # noqa: E402
 from ui.projects_state import remember  # noqa: E402

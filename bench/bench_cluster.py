@@ -93,7 +93,7 @@ if __name__ == "__main__":
     cluster_start = time.perf_counter() - begun
     os.environ["MLCORE_DASK_SCHEDULER"] = cluster.scheduler_address
 
-    from mlcore.jobs import Job
+    from mlcore.compute.jobs import Job
     from mlcore.train import session as session_module
 
     jobs, sends = [], []

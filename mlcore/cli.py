@@ -13,8 +13,9 @@ import os
 import pkgutil
 import sys
 
-from mlcore import __version__, commands, job_queue
-from mlcore.cluster import SCHEDULER_VARIABLE, scheduler_address
+from mlcore import __version__, commands
+from mlcore.compute import job_queue
+from mlcore.compute.cluster import SCHEDULER_VARIABLE, scheduler_address
 from mlcore.errors import MLCoreError
 from mlcore.settings import PRESET_VARIABLE, PRESETS, job_limits, memory_limit_from_env, preset
 

@@ -25,8 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from mlcore.compute.jobs import Job, JobState
 from mlcore.errors import MLCoreError
-from mlcore.jobs import Job, JobState
 
 T = TypeVar("T")
 

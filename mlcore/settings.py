@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from mlcore.compute.machine import available_memory, total_memory, usable_cores
 from mlcore.errors import LimitExceededError, SettingsError
 from mlcore.formatting import plural
-from mlcore.machine import available_memory, total_memory, usable_cores
 
 PRESETS = ("standard", "classroom", "thorough")
 PRESET_VARIABLE = "MLCORE_PRESET"

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from mlcore import dataset as ds_ops
+from mlcore.compute.jobs import Job, JobSnapshot, JobState
 from mlcore.data.database_loading import DatabaseRead, load_database, refresh_read
 from mlcore.data.databases import DatabaseSpec
 from mlcore.data.generators import GeneratorSpec, generate
@@ -29,7 +30,6 @@ from mlcore.evaluate.refit import EvaluationState
 from mlcore.explain.explainer import GlobalExplanation, explain_worker
 from mlcore.explain.shap_values import ExplainSettings
 from mlcore.explore.profile_report import ProfileRun, ProfileSettings, start_profile
-from mlcore.jobs import Job, JobSnapshot, JobState
 from mlcore.origin import WholeTable
 from mlcore.results import Entry, ResultStore, plain_error
 from mlcore.schema import ColumnType, Role, Task

@@ -5,7 +5,7 @@ Fixtures (registered in conftest.py): `local_cluster` (one per test module: star
 seconds) and `cli_cluster` (one per test: a test may kill one of its workers). `jobs_on_cluster` sends
 the jobs of a `with` block to a cluster: it sets `MLCORE_DASK_SCHEDULER`, installs a fresh job queue
 with a server's limits on that cluster, and afterwards stops what is left of its jobs, puts the
-previous queue back and closes the connections (`mlcore.cluster`'s cached clients) the block made.
+previous queue back and closes the connections (`mlcore.compute.cluster`'s cached clients) the block made.
 `distributed` is imported only inside the fixtures, so the other tests never pay for it.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from mlcore import cluster, job_queue
+from mlcore.compute import cluster, job_queue
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the workers import: this checkout (mlcore), tests/ (this module's job functions) and

@@ -3,7 +3,7 @@
 Each session is a Streamlit `AppTest` of app.py driven from its own thread, all in this process,
 which plays the server: as on `streamlit run`, every session's script runs in a thread of one
 process, under its own session id (the owner of its jobs), and every job goes through the one
-process-wide `mlcore.job_queue`. A session does what a student does: it opens the app, loads a sample
+process-wide `mlcore.compute.job_queue`. A session does what a student does: it opens the app, loads a sample
 on the Data page through its widgets, goes to Train, picks the default set ("Compare all") or some
 models, presses Train, then reruns the page about once a second, as the browser's polling does, until
 the leaderboard is complete. Every rerun is timed.
@@ -62,9 +62,9 @@ from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.util import patch_config_options
 
-from mlcore import job_queue
-from mlcore.job_queue import JobQueue
-from mlcore.jobs import Job
+from mlcore.compute import job_queue
+from mlcore.compute.job_queue import JobQueue
+from mlcore.compute.jobs import Job
 from mlcore.settings import JobLimits, job_limits
 
 try:  # imported by the tests (tests/ on the path) or the benchmarks (the repository's root on it)

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from mlcore.compute.jobs import JobState
 from mlcore.dataset import Dataset
 from mlcore.discover import plots
 from mlcore.discover.algorithms import CLUSTERINGS, DETECTORS, clustering
@@ -21,7 +22,6 @@ from mlcore.discover.export import free_column
 from mlcore.discover.projections import UMAP_UNAVAILABLE, PcaSummary, Projection
 from mlcore.discover.session import MAX_POINTS, Discovery
 from mlcore.formatting import number, plural
-from mlcore.jobs import JobState
 from mlcore.markup import markdown_code, markdown_text
 from mlcore.workspace import Workspace
 from ui.discover_views import algorithm_choice, analysis

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from mlcore.compute.jobs import JobState
 from mlcore.dataset import Dataset
 from mlcore.discover.anomalies import Anomalies
 from mlcore.discover.clustering import cluster_name, cluster_order
 from mlcore.discover.export import bundle_name, cluster_bundle, free_column, labelled_csv, labelled_name
 from mlcore.discover.session import Discovery
-from mlcore.jobs import JobState
 from mlcore.markup import markdown_text
 from mlcore.schema import ColumnType
 from mlcore.workspace import Workspace

@@ -8,8 +8,8 @@ from typing import Any
 
 import streamlit as st
 
+from mlcore.compute.jobs import JobState
 from mlcore.discover.algorithms import Algorithm
-from mlcore.jobs import JobState
 from mlcore.workspace import Workspace
 from ui.feedback import show_problem
 from ui.param_widgets import hyperparam_widget

@@ -7,10 +7,10 @@ from typing import Any
 
 import streamlit as st
 
+from mlcore.compute.jobs import JobState
 from mlcore.dataset import Dataset
 from mlcore.evaluate import plots
 from mlcore.evaluate.refit import Kind, param_values
-from mlcore.jobs import JobState
 from mlcore.markup import markdown_text
 from mlcore.metrics import METRICS, metrics_for
 from mlcore.results import Entry

@@ -14,10 +14,10 @@ import threading
 import pandas as pd
 import streamlit as st
 
+from mlcore.compute.jobs import JobState
 from mlcore.dataset import Dataset
 from mlcore.explain.explainer import GlobalExplanation, estimate, explain_run, run_explainer
 from mlcore.explain.shap_values import Estimate, ExplainSettings, Explanation, RunExplainer
-from mlcore.jobs import JobState
 from mlcore.train.runs import Run
 from mlcore.workspace import Workspace
 from ui.feedback import show_problem

@@ -11,9 +11,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from mlcore.compute.jobs import Job, JobState
 from mlcore.data.readers import FILE_TYPES
 from mlcore.errors import MLCoreError
-from mlcore.jobs import Job, JobState
 from mlcore.markup import markdown_text
 from mlcore.monitor import glossary, plots
 from mlcore.monitor import retrain as retraining

@@ -16,15 +16,15 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from mlcore import cluster, job_queue
-from mlcore.cluster import ComputeStatus
+from mlcore.compute import cluster, job_queue
+from mlcore.compute.cluster import ComputeStatus
+from mlcore.compute.job_queue import Load
+from mlcore.compute.machine import usable_cores
 from mlcore.formatting import plural, size
-from mlcore.job_queue import Load
-from mlcore.machine import usable_cores
 from mlcore.markup import markdown_text
 
 FRESH_SECONDS = 5.0  # how long a cluster's status is shown before it is asked again
-# A dashboard address as `mlcore.cluster` builds it: http, a host (a name, IPv4 or [IPv6]), a port, a path.
+# A dashboard address as `mlcore.compute.cluster` builds it: http, a host (name, IPv4, [IPv6]), port, path.
 _DASHBOARD = re.compile(r"https?://([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}/[A-Za-z0-9/_.\-]*")
 
 
@@ -68,7 +68,7 @@ def describe(status: ComputeStatus, load: Load) -> str:
 
 
 def compute_status(local_workers: int) -> ComputeStatus:
-    """`mlcore.cluster.compute_status`, asked at most every `FRESH_SECONDS` of a cluster: the first
+    """`mlcore.compute.cluster.compute_status`, asked at most every `FRESH_SECONDS` of a cluster: the first
     ask waits for the scheduler; later ones show the last answer while a thread renews it."""
     address = cluster.scheduler_address()
     if address is None:

@@ -2,7 +2,7 @@
 
 A crafted file that gets past every check of `mlcore.deploy.checks` may still crash, hang or exhaust
 the process that runs it. So each imported model lives in a persistent worker (from the fork server
-of `mlcore.jobs`) with an address-space limit, a time limit to load and one per request; the server
+of `mlcore.compute.jobs`) with an address-space limit, a time limit to load and one per request; the server
 holds a `SandboxedModel`, a stand-in with the attributes `mlcore.deploy.predict.predict_frame` uses. A
 crash, a timeout or the memory limit there is a typed error here; the worker is killed then, and the
 next request starts a fresh one.
@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from mlcore.compute.jobs import _CONTEXT
+from mlcore.compute.machine import cap_address_space
 from mlcore.data.archives import check_archive
 from mlcore.deploy.checks import (
     BundleError,
@@ -42,8 +44,6 @@ from mlcore.deploy.checks import (
 )
 from mlcore.deploy.input_schema import FeatureSpec, ModelSchema
 from mlcore.errors import MLCoreError
-from mlcore.jobs import _CONTEXT
-from mlcore.machine import cap_address_space
 from mlcore.schema import Task
 from mlcore.train.run_data import feature_kinds
 

@@ -1,7 +1,7 @@
 """Discover's work for a page: each analysis a background job, its settings and results kept per session.
 
 Every analysis (clusters, how many clusters, a t-SNE map, anomalies) runs in a worker process
-(`mlcore.jobs`), so the page never blocks and a Stop ends it at once; results are kept in one
+(`mlcore.compute.jobs`), so the page never blocks and a Stop ends it at once; results are kept in one
 `ResultStore` by what they depend on (the data and its roles, the preprocessing, the settings and
 the seed), so a rerun or a page switch finds them again. A clustering that finishes is tracked in
 MLflow once, in the project of its data, as supervised runs are.
@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from mlcore.compute.jobs import Report
 from mlcore.dataset import Dataset
 from mlcore.discover.agreement import TargetAgreement, compare_with_target
 from mlcore.discover.algorithms import CLUSTERINGS, DETECTORS, clustering
@@ -27,7 +28,6 @@ from mlcore.discover.prepared import column_steps, prepare
 from mlcore.discover.profiles import ClusterProfiles, describe_clusters
 from mlcore.discover.projections import PcaSummary, Projection, pca_projection, tsne_projection
 from mlcore.discover.silhouettes import Silhouettes, silhouette_values
-from mlcore.jobs import Report
 from mlcore.results import Entry, ResultStore
 from mlcore.schema import Task
 from mlcore.train.prep_spec import PrepSpec

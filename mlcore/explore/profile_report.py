@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mlcore.compute.jobs import Job, JobState, Report
 from mlcore.dataset import Dataset
 from mlcore.errors import MLCoreError
 from mlcore.explore.profile_settings import ProfileError, ProfileSettings
-from mlcore.jobs import Job, JobState, Report
 from mlcore.results import Entry, ResultStore
 
 DESCRIBE_SHARE = 0.8  # share of the progress bar given to ydata's statistics; the rest is the HTML

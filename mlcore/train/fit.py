@@ -24,7 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
-from mlcore.cluster import inside_cluster_task
+from mlcore.compute.cluster import inside_cluster_task
 from mlcore.metrics import score, target_counts
 from mlcore.schema import Task
 from mlcore.train.errors import TrainInputError, explain_failure
@@ -281,7 +281,7 @@ def _cross_validate(
     """The `count` folds in turn here, or spread over the cluster (`cross_validate`); `inputs` are
     `fit_fold`'s arguments after the fold's number."""
     if spread and inside_cluster_task() and count > 1:
-        from mlcore.cluster_tasks import fan_out
+        from mlcore.compute.cluster_tasks import fan_out
 
         folds = fan_out(fit_fold, count, *inputs)
     else:

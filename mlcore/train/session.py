@@ -1,13 +1,13 @@
 """Training several models in the background: a few worker processes, a live per-model status,
 a time budget per model and a Stop that keeps every finished model.
 
-The page (or the CLI) holds a `TrainingSession` and polls it. Workers are `mlcore.jobs.Job`s that
+The page (or the CLI) holds a `TrainingSession` and polls it. Workers are `mlcore.compute.jobs.Job`s that
 take model indices from a shared queue, so a worker process (and its imports) serves many models.
 A model over its budget has its worker stopped; a fresh worker carries on with the models left.
-On a busy server the workers wait their turn in `mlcore.job_queue`; until one starts, the snapshot's
+On a busy server the workers wait their turn in `mlcore.compute.job_queue`; until one starts, the snapshot's
 message says where the first stands in line.
 
-On a Dask cluster (`mlcore.cluster`) each model is its own job, one cluster task, so the cluster's
+On a Dask cluster (`mlcore.compute.cluster`) each model is its own job, one cluster task, so the cluster's
 scheduler spreads the models over its workers; the events, budgets and Stop are the same. With fewer
 models than the cluster takes at once, each model's folds are tasks too. With more, they would only
 cost: a compare-all of 11 models on two workers took 1.29x the local time with its folds as tasks.
@@ -23,15 +23,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlcore import cluster, job_queue
-from mlcore.jobs import Job, JobState
-from mlcore.machine import usable_cores
+from mlcore.compute import cluster, job_queue
+from mlcore.compute.jobs import Job, JobState
+from mlcore.compute.machine import usable_cores
 from mlcore.train.fit import failed_run, train_model, validate_request
 from mlcore.train.models import get_model
 from mlcore.train.runs import ModelChoice, Run, RunStatus, TrainRequest
 from mlcore.train.split import Split
 
-_CONTEXT = mp.get_context("forkserver")  # the context of `mlcore.jobs` workers
+_CONTEXT = mp.get_context("forkserver")  # the context of `mlcore.compute.jobs` workers
 QUEUE_WAIT = 0.5  # seconds a worker waits for more work before it exits
 
 

@@ -10,9 +10,9 @@ import pytest
 from apptest_support import page_text, shown
 from streamlit.testing.v1 import AppTest
 
-from mlcore import job_queue
-from mlcore.job_queue import JobQueue
-from mlcore.jobs import Job, JobState
+from mlcore.compute import job_queue
+from mlcore.compute.job_queue import JobQueue
+from mlcore.compute.jobs import Job, JobState
 from mlcore.settings import JobLimits
 from mlcore.train.split import SplitSpec
 from mlcore.workspace import Workspace

@@ -10,11 +10,11 @@ import pytest
 from apptest_support import shown
 from streamlit.testing.v1 import AppTest
 
-from mlcore import cluster, job_queue
-from mlcore.cluster import ComputeStatus
+from mlcore.compute import cluster, job_queue
+from mlcore.compute.cluster import ComputeStatus
+from mlcore.compute.job_queue import JobQueue
+from mlcore.compute.machine import total_memory, usable_cores
 from mlcore.formatting import plural, size
-from mlcore.job_queue import JobQueue
-from mlcore.machine import total_memory, usable_cores
 from mlcore.settings import JobLimits
 from ui import server_status
 

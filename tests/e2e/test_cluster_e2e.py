@@ -10,7 +10,7 @@ import pytest
 from browser_helpers import add_option, go_to, load_sample, wait_for_app
 from playwright.sync_api import expect
 
-from mlcore.cluster import SCHEDULER_VARIABLE
+from mlcore.compute.cluster import SCHEDULER_VARIABLE
 
 pytestmark = pytest.mark.e2e
 

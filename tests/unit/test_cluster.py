@@ -20,11 +20,11 @@ import pytest
 from dask_cluster import free_port, jobs_here, jobs_on_cluster, row_count, slow_row_count
 from jobs_helpers import count_to, fail_plainly, sleep_then_touch
 
-from mlcore import cluster, cluster_tasks, job_queue
+from mlcore.compute import cluster, cluster_tasks, job_queue
+from mlcore.compute.jobs import Job, JobState
 from mlcore.data.samples import load_sample
 from mlcore.errors import SettingsError
 from mlcore.evaluate import refit
-from mlcore.jobs import Job, JobState
 from mlcore.settings import JobLimits
 from mlcore.train.fit import train_model
 from mlcore.train.runs import ModelChoice, Run, RunStatus, TrainRequest

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 import pytest
 from jobs_helpers import count_to, die_by_signal, hog_memory, sleep_then_touch, take_turn
 
-from mlcore import job_queue
 from mlcore.cli import main
+from mlcore.compute import job_queue
+from mlcore.compute.job_queue import DEFAULT_OWNER, JobQueue, Place
+from mlcore.compute.jobs import Job, JobState
 from mlcore.data.samples import load_sample
 from mlcore.errors import SettingsError
-from mlcore.job_queue import DEFAULT_OWNER, JobQueue, Place
-from mlcore.jobs import Job, JobState
 from mlcore.settings import JobLimits, job_limits
 from mlcore.train.runs import ModelChoice, TrainRequest
 from mlcore.train.session import TrainingSession

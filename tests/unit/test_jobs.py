@@ -11,7 +11,7 @@ from multiprocessing import spawn
 
 from jobs_helpers import count_to, fail_plainly, niceness, sleep_then_touch, take_all
 
-from mlcore.jobs import WORKER_NICENESS, Job, JobState
+from mlcore.compute.jobs import WORKER_NICENESS, Job, JobState
 
 
 def test_result_and_progress_events_come_back():

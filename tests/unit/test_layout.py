@@ -15,13 +15,8 @@ FOUNDATION = {
     "formatting",
     "markup",
     "metrics",
-    "jobs",
-    "job_queue",
-    "machine",
-    "cluster",
-    "cluster_tasks",
+    "compute",
     "results",
-    "worker_preload",
 }
 COMPOSITION = {"workspace", "cli", "commands", "__main__", "__init__"}  # they put the stages together
 # What each stage may import besides the foundation: the stages below it.

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mlcore.compute.jobs import JobState
 from mlcore.dataset import build_dataset, hash_frame
 from mlcore.explore.profile_report import (
     ProfileCache,
@@ -20,7 +21,6 @@ from mlcore.explore.profile_report import (
     plan_profile,
     start_profile,
 )
-from mlcore.jobs import JobState
 
 
 def tiny(rows: int = 40):

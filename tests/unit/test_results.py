@@ -9,8 +9,8 @@ import traceback
 import pytest
 from jobs_helpers import count_to, fail_plainly, sleep_then_touch
 
+from mlcore.compute.jobs import JobState
 from mlcore.errors import MLCoreError
-from mlcore.jobs import JobState
 from mlcore.results import MISSING, ResultStore
 
 

@@ -22,8 +22,8 @@ import pytest
 from model_helpers import plain_env
 from track_helpers import free_port, log_copies, mlflow_server
 
+from mlcore.compute.jobs import JobState
 from mlcore.data.samples import load_sample
-from mlcore.jobs import JobState
 from mlcore.track.project_files import ProjectSettings, model_bytes
 from mlcore.track.projects import ProjectStore
 from mlcore.track.recorder import TRACKING_NICE, Recorder

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mlcore.compute.jobs import Job, JobState
 from mlcore.data.samples import load_sample
-from mlcore.jobs import Job, JobState
 from mlcore.schema import Task
 from mlcore.train.errors import ParamError, TrainInputError
 from mlcore.train.fit import train_model

@@ -1,7 +1,7 @@
 """One queue for the heavy work of every session of a server, so that a class pressing "Train all" in
 the same minute shares the machine instead of thrashing it.
 
-Every `mlcore.jobs.Job` (training workers, tuning, refit analyses, slow SHAP runs, profile reports,
+Every `mlcore.compute.jobs.Job` (training workers, tuning, refit analyses, slow SHAP runs, profile reports,
 Discover analyses) is submitted here under its owner, the browser session that started it. At most
 `max_running` jobs run at once (`mlcore.settings.job_limits`). A free slot goes to the owner whose
 turn came least recently among those with jobs waiting, so sessions take turns (round-robin) and none
@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from mlcore import cluster
+from mlcore.compute import cluster
 from mlcore.settings import JobLimits, job_limits
 
 DEFAULT_OWNER = "default"  # the owner of jobs started outside any session: the CLI, scripts, tests
@@ -34,7 +34,7 @@ _LOG = logging.getLogger(__name__)
 
 
 class Queued(Protocol):
-    """What the queue needs of a job (`mlcore.jobs.Job`)."""
+    """What the queue needs of a job (`mlcore.compute.jobs.Job`)."""
 
     owner: str
 

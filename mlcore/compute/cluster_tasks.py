@@ -1,4 +1,4 @@
-"""A job's function as a task on the configured Dask cluster, read by `mlcore.jobs.Job` the way it
+"""A job's function as a task on the configured Dask cluster, read by `mlcore.compute.jobs.Job` the way it
 reads a worker process on this machine: the events it reports, how it ended, and an end on demand.
 
 The task reports through a `distributed.Queue` named for it, so progress on the page looks the same
@@ -28,8 +28,8 @@ from typing import Any
 from dask.base import tokenize
 from distributed import Client, Future, Queue, get_worker, worker_client
 
-from mlcore import cluster
-from mlcore.jobs import Message, outcome, plain
+from mlcore.compute import cluster
+from mlcore.compute.jobs import Message, outcome, plain
 
 ASK_SECONDS = 0.5  # the least time between two asks for a running task's events
 PARTS_FIRST = 1  # the priority of a job's parts (Dask's default is 0)

@@ -3,7 +3,7 @@ cluster when `MLCORE_DASK_SCHEDULER` names its scheduler (`tcp://host:8786`).
 
 This module owns that choice and the connection: the one `distributed.Client` of the process, the
 plain error when the scheduler cannot be reached, and what the status panel shows (the cluster, its
-workers, cores and memory, and its dashboard). `mlcore.cluster_tasks` runs a job on the cluster.
+workers, cores and memory, and its dashboard). `mlcore.compute.cluster_tasks` runs a job on the cluster.
 `distributed` is imported only when a cluster is configured, so the local default pays nothing.
 
 The cluster is the analyst's own: its workers need this package and its libraries installed (the
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from mlcore.compute.machine import total_memory, usable_cores
 from mlcore.errors import MLCoreError, SettingsError
-from mlcore.machine import total_memory, usable_cores
 
 if TYPE_CHECKING:
     from distributed import Client

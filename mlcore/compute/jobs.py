@@ -5,7 +5,7 @@ be enforced by terminating it), passes progress events back through a queue, and
 page (e.g. from an `st.fragment(run_every=...)`). The function must be importable (module level)
 and takes a `report` callable as its first argument.
 
-Jobs do not start at once: each is submitted to the process's `mlcore.job_queue`, which starts it when
+Jobs do not start at once: each is submitted to the process's `mlcore.compute.job_queue`, which starts it when
 one of the server's slots is free, in fair turns across sessions. Until then it is `QUEUED`, with its
 place in line; its time budget counts from its start. Each worker may take a bounded amount of memory
 (`mlcore.settings.job_limits`): past it, the job fails with a plain message and the server carries on.
@@ -26,17 +26,17 @@ from enum import StrEnum
 from multiprocessing import forkserver, spawn
 from typing import TYPE_CHECKING, Any
 
-from mlcore import cluster, job_queue
-from mlcore.machine import cap_address_space
+from mlcore.compute import cluster, job_queue
+from mlcore.compute.machine import cap_address_space
 from mlcore.settings import JOB_MEMORY_VARIABLE
 
 if TYPE_CHECKING:
-    from mlcore.cluster_tasks import ClusterTask
+    from mlcore.compute.cluster_tasks import ClusterTask
 
 # Forking Streamlit's multi-threaded server is unsafe, so workers come from a fork server: a clean,
 # single-threaded process that imports the heavy libraries once and forks a worker in milliseconds.
 _CONTEXT = mp.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["mlcore.worker_preload"])
+_CONTEXT.set_forkserver_preload(["mlcore.compute.worker_preload"])
 WORKER_NICENESS = 10  # added to a worker's niceness: the server's threads go first
 
 
@@ -165,7 +165,7 @@ def plain(message: str, hint: str) -> dict[str, str]:
 
 
 class _Process:
-    """A job's worker process on this machine (`mlcore.cluster_tasks.ClusterTask` is its counterpart
+    """A job's worker process on this machine (`mlcore.compute.cluster_tasks.ClusterTask` is its counterpart
     on a Dask cluster): what it sent, whether it is alive, why it died, and its end."""
 
     def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict, memory_mb: int | None) -> None:
@@ -259,7 +259,7 @@ class Job:
                 if cluster.scheduler_address() is None:
                     self._worker = _Process(fn, args, kwargs, memory_mb)
                 else:  # the cluster's workers have their own memory limits
-                    from mlcore.cluster_tasks import ClusterTask
+                    from mlcore.compute.cluster_tasks import ClusterTask
 
                     self._worker = ClusterTask(fn, args, kwargs)
             except Exception as exc:  # arguments that cannot be sent, no fork server, no cluster: it fails
